@@ -1,0 +1,47 @@
+import { EXIT } from './exit-codes.ts';
+
+/** Stable error codes. Callers switch on `code`, never on the message. */
+export type IoguardErrorCode =
+  | 'ERR_USAGE'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_LOCK_DIR_UNSAFE'
+  | 'ERR_LOCK_DIR'
+  | 'ERR_LOCK'
+  | 'ERR_SPAWN'
+  | 'ERR_INTERNAL';
+
+const EXIT_BY_CODE: Record<IoguardErrorCode, number> = {
+  ERR_USAGE: EXIT.usage,
+  ERR_INVALID_OPTION: EXIT.usage,
+  ERR_LOCK_DIR_UNSAFE: EXIT.internal,
+  ERR_LOCK_DIR: EXIT.internal,
+  ERR_LOCK: EXIT.internal,
+  ERR_SPAWN: EXIT.internal,
+  ERR_INTERNAL: EXIT.internal,
+};
+
+/** The one error type of ioguard. `message` is a single line meant for a person. */
+export class IoguardError extends Error {
+  override readonly name = 'IoguardError';
+  readonly code: IoguardErrorCode;
+  readonly exitCode: number;
+  /** The option at fault, when there is one (e.g. `--timeout` or `timeoutMs`). */
+  readonly option: string | undefined;
+
+  constructor(code: IoguardErrorCode, message: string, details: { option?: string; cause?: unknown } = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.exitCode = EXIT_BY_CODE[code];
+    this.option = details.option;
+  }
+}
+
+export function isIoguardError(value: unknown): value is IoguardError {
+  return value instanceof IoguardError;
+}
+
+/** An option error that names the option, the value and what was expected. */
+export function invalidOption(option: string, value: unknown, expected: string): IoguardError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
+  return new IoguardError('ERR_INVALID_OPTION', `${option}: ${shown} is not ${expected}`, { option });
+}

@@ -1,0 +1,18 @@
+/** Context-switch counters from /proc/PID/status (per thread: the main thread for /proc/PID). */
+export interface CtxtSwitches {
+  voluntary: number;
+  nonvoluntary: number;
+}
+
+export function parseCtxtSwitches(text: string): CtxtSwitches | undefined {
+  const vol = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(text);
+  const invol = /^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(text);
+  if (!vol || !invol) return undefined;
+  return { voluntary: Number(vol[1]), nonvoluntary: Number(invol[1]) };
+}
+
+/** The `Uid:` line's real uid, for telling whose process it is. */
+export function parseStatusUid(text: string): number | undefined {
+  const m = /^Uid:\s*(\d+)/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
