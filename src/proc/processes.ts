@@ -113,13 +113,30 @@ export function progressSignature(sample: ProcessSample): string {
  * Live members of a process group, zombies excluded (they stay in the group until reaped but do
  * no work). Scans /proc once; `minStarttime` drops processes older than the job, which cannot be its.
  */
-export function listGroupMembers(pgid: number, roots: Roots = DEFAULT_ROOTS, minStarttime = 0): PidStat[] {
-  const members: PidStat[] = [];
+export function listGroupMembers(pgid: number, roots: Roots = DEFAULT_ROOTS, minStarttime = 0, index?: GroupIndex): PidStat[] {
+  const candidates = index ? (index.get(pgid) ?? []) : scanProcesses(roots).filter((s) => s.pgrp === pgid);
+  return candidates.filter((s) => s.state !== 'Z' && s.state !== 'X' && s.starttime >= minStarttime);
+}
+
+/** Every process's stat line, one pass over /proc. */
+export function scanProcesses(roots: Roots = DEFAULT_ROOTS): PidStat[] {
+  const all: PidStat[] = [];
   for (const pid of listPids(roots.procRoot)) {
     const stat = readPidStat(pid, roots);
-    if (!stat || stat.pgrp !== pgid || stat.state === 'Z' || stat.state === 'X') continue;
-    if (stat.starttime < minStarttime) continue;
-    members.push(stat);
+    if (stat) all.push(stat);
   }
-  return members;
+  return all;
+}
+
+/** Processes by process group, from one scan: lets status judge 1,000 jobs without 1,000 scans. */
+export type GroupIndex = Map<number, PidStat[]>;
+
+export function indexByGroup(stats: readonly PidStat[]): GroupIndex {
+  const index: GroupIndex = new Map();
+  for (const s of stats) {
+    const list = index.get(s.pgrp);
+    if (list) list.push(s);
+    else index.set(s.pgrp, [s]);
+  }
+  return index;
 }

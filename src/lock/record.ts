@@ -1,0 +1,124 @@
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+
+export interface ProcessIdentity {
+  pid: number;
+  /** Clock ticks since boot (/proc/PID/stat field 22): with pid, unique within one boot. */
+  starttime: number;
+}
+
+/** What the live wrapper last saw of one process of its job; lets a later invocation judge "stuck" at once. */
+export interface ProcessEvidence extends ProcessIdentity {
+  comm: string;
+  state: string;
+  wchan: string | null;
+  /** CPU ticks / context switches / I/O bytes; a change means progress. */
+  signature: string;
+  /** Epoch ms since which `signature` has not changed. */
+  unchangedSince: number;
+}
+
+export type RunPhase = 'starting' | 'deferring' | 'running' | 'terminating' | 'stuck';
+
+/** The run record beside the lock, replaced atomically (write + rename). */
+export interface RunRecord {
+  version: 1;
+  name: string;
+  phase: RunPhase;
+  bootId: string;
+  host: string;
+  wrapper: ProcessIdentity;
+  /** The job's leader and its process group (pgid null: the job is a function inside the wrapper). */
+  job: (ProcessIdentity & { pgid: number | null }) | null;
+  argv: string[];
+  startedAt: number;
+  deadline: number | null;
+  updatedAt: number;
+  lastProgressAt: number;
+  evidence: ProcessEvidence[];
+  /** Processes that outlived SIGKILL; while any lives the job is refused with 76. */
+  survivors: ProcessEvidence[];
+}
+
+export type RecordRead =
+  | { kind: 'missing' }
+  | { kind: 'ok'; record: RunRecord }
+  | { kind: 'corrupt'; problem: string; excerpt: string };
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isIdentity = (v: unknown): v is ProcessIdentity =>
+  typeof v === 'object' && v !== null && isInt((v as ProcessIdentity).pid) && isInt((v as ProcessIdentity).starttime);
+
+/** Parse and check a record; anything off (truncated, garbage, wrong types) is reported, never thrown. */
+export function parseRecord(text: string): RecordRead {
+  const excerpt = text.slice(0, 200);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { kind: 'corrupt', problem: `not JSON (${(error as Error).message})`, excerpt };
+  }
+  const r = value as Partial<RunRecord>;
+  if (typeof r !== 'object' || r === null) return { kind: 'corrupt', problem: 'not an object', excerpt };
+  if (r.version !== 1) return { kind: 'corrupt', problem: `unknown version ${JSON.stringify(r.version)}`, excerpt };
+  if (typeof r.bootId !== 'string' || !isIdentity(r.wrapper)) return { kind: 'corrupt', problem: 'no boot id or wrapper identity', excerpt };
+  if (r.job !== null && !(isIdentity(r.job) && (r.job.pgid === null || isInt(r.job.pgid)))) {
+    return { kind: 'corrupt', problem: 'job identity malformed', excerpt };
+  }
+  const list = (v: unknown): ProcessEvidence[] => (Array.isArray(v) ? v.filter(isIdentity) as ProcessEvidence[] : []);
+  return {
+    kind: 'ok',
+    record: {
+      version: 1,
+      name: String(r.name ?? ''),
+      phase: (r.phase ?? 'running') as RunPhase,
+      bootId: r.bootId,
+      host: String(r.host ?? ''),
+      wrapper: r.wrapper,
+      job: r.job ?? null,
+      argv: Array.isArray(r.argv) ? r.argv.map(String) : [],
+      startedAt: Number(r.startedAt) || 0,
+      deadline: isInt(r.deadline) ? r.deadline : null,
+      updatedAt: Number(r.updatedAt) || 0,
+      lastProgressAt: Number(r.lastProgressAt) || 0,
+      evidence: list(r.evidence),
+      survivors: list(r.survivors),
+    },
+  };
+}
+
+export function readRecord(path: string): RecordRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'corrupt', problem: `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, excerpt: '' };
+  }
+  return parseRecord(text);
+}
+
+/** Replace the record atomically: readers see the old or the new one, never half of either. */
+export function writeRecord(path: string, record: RunRecord): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export function removeRecord(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Keep an unreadable record for the operator instead of destroying the evidence. */
+export function setAsideRecord(path: string): string | undefined {
+  const aside = `${path}.corrupt`;
+  try {
+    renameSync(path, aside);
+    return aside;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What a D-state task's wchan usually means, for the people reading `ioguard check`.
+ * Exact names first, then prefixes (`fuse_`, `nfs_`); compiler suffixes like `.isra.0` are ignored.
+ */
+const EXACT: Record<string, string> = {
+  balance_dirty_pages: 'dirty-page throttling: the writer waits for writeback to catch up',
+  jbd2_log_wait_commit: 'waiting for an ext4 journal commit',
+  jbd2_journal_commit_transaction: 'ext4 journal commit in progress',
+  add_transaction_credits: 'ext4 journal full: waiting for room in the running transaction',
+  wait_transaction_locked: 'ext4 journal: waiting for the locked transaction to commit',
+  io_schedule: 'waiting on the block queue for I/O to complete',
+  blk_mq_get_tag: 'block queue full: waiting for a free request tag',
+  rq_qos_wait: 'held back by block-layer QoS (writeback throttling or cgroup limits)',
+  blkcg_maybe_throttle_current: 'held back by a cgroup I/O limit',
+  iomap_dio_rw: 'waiting for direct I/O to complete',
+  submit_bio_wait: 'waiting for a block I/O (often a flush) to complete',
+  blkdev_issue_flush: 'waiting for the disk to flush its cache',
+  wb_wait_for_completion: 'sync/syncfs waiting for writeback of dirty pages',
+  request_wait_answer: 'FUSE: the filesystem daemon is not answering',
+  rpc_wait_bit_killable: 'NFS/RPC: waiting for the server',
+  percpu_rwsem_wait: 'frozen filesystem (fsfreeze or snapshot in progress)',
+  kernel_clone: 'vfork parent waiting for its child to exec or exit (not I/O)',
+  do_vfork: 'vfork parent waiting for its child to exec or exit (not I/O)',
+  mutex_lock: 'waiting for a kernel lock: what holds it matters',
+  msleep: 'a driver sleeping uninterruptibly',
+};
+
+const PREFIXES: ReadonlyArray<[string, string]> = [
+  ['folio_wait_bit', 'waiting for page I/O (read-in or writeback of a page)'],
+  ['wait_on_page_bit', 'waiting for page I/O (read-in or writeback of a page)'],
+  ['fuse_', 'FUSE: the filesystem daemon is not answering'],
+  ['nfs_', 'NFS: waiting for the server'],
+  ['rwsem_down_', 'waiting for a kernel lock: what holds it matters'],
+  ['mutex_lock', 'waiting for a kernel lock: what holds it matters'],
+  ['jbd2_', 'ext4 journal'],
+  ['xfs_log_', 'XFS log: waiting for log space or a log flush'],
+];
+
+export function describeWchan(wchan: string | undefined): string | undefined {
+  if (wchan === undefined) return undefined;
+  const name = wchan.replace(/\.(isra|constprop|part|cold)\.\d+.*$/, '').replace(/^_+/, '');
+  const exact = EXACT[name];
+  if (exact !== undefined) return exact;
+  for (const [prefix, meaning] of PREFIXES) if (name.startsWith(prefix)) return meaning;
+  return undefined;
+}

@@ -1,0 +1,98 @@
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { findMount, readMounts } from './mounts.ts';
+import { readProcFile } from './read-file.ts';
+import type { ProcRoots } from './roots.ts';
+
+/** The block devices a path's reads and writes end up on. */
+export interface PathDevices {
+  path: string;
+  /** `major:minor` of stat(path).dev. */
+  dev: string;
+  fsType: string | undefined;
+  mountPoint: string | undefined;
+  source: string | undefined;
+  /** False for tmpfs, NFS, FUSE, overlay, btrfs subvolumes (major 0): a normal answer, PSI is the guide there. */
+  blockDevice: boolean;
+  /** Whole devices on the way down (dm-0, md0, loop0, sda...), as named in /proc/diskstats. */
+  disks: string[];
+  /** One line per route, e.g. `loop0p1 → loop0 → /srv/img → vda`. */
+  routes: string[];
+}
+
+/** Linux dev_t: 12 bits of major and 20 of minor, split as glibc's gnu_dev_major/minor do. */
+export function splitDev(dev: bigint): { major: number; minor: number } {
+  return {
+    major: Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn)),
+    minor: Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn)),
+  };
+}
+
+const MAX_DEPTH = 8;
+
+/** Walk /sys/dev/block/MAJ:MIN down to the devices that do the I/O; `trail` is the route so far. */
+function walk(majMin: string, sysRoot: string, trail: string[], depth: number, out: { disks: Set<string>; routes: string[] }): void {
+  let dir: string;
+  try {
+    dir = realpathSync(`${sysRoot}/dev/block/${majMin}`);
+  } catch {
+    out.routes.push([...trail, `${majMin} (not in sysfs)`].join(' → '));
+    return;
+  }
+  const here: string[] = [...trail];
+  if (existsSync(`${dir}/partition`)) {
+    here.push(basename(dir).replaceAll('!', '/'));
+    dir = dirname(dir);
+  }
+  const name = basename(dir).replaceAll('!', '/');
+  here.push(name);
+  out.disks.add(name);
+  if (depth >= MAX_DEPTH) return void out.routes.push(here.join(' → '));
+  let slaves: string[] = [];
+  try {
+    slaves = readdirSync(`${dir}/slaves`);
+  } catch {
+    // No slaves folder: a plain disk or a loop device.
+  }
+  const backing = readProcFile(`${dir}/loop/backing_file`)?.trim();
+  if (slaves.length > 0) {
+    for (const slave of slaves) {
+      const dev = readProcFile(`${dir}/slaves/${slave}/dev`)?.trim();
+      if (dev) walk(dev, sysRoot, here, depth + 1, out);
+      else out.routes.push([...here, slave].join(' → '));
+    }
+  } else if (backing) {
+    try {
+      const { major, minor } = splitDev(statSync(backing, { bigint: true }).dev);
+      if (major === 0) out.routes.push([...here, backing, `${major}:${minor} (no block device)`].join(' → '));
+      else walk(`${major}:${minor}`, sysRoot, [...here, backing], depth + 1, out);
+    } catch {
+      out.routes.push([...here, `${backing} (gone)`].join(' → '));
+    }
+  } else {
+    out.routes.push(here.join(' → '));
+  }
+}
+
+/** Resolve a path to its filesystem and the whole block devices under it (partition → disk, dm/md → slaves, loop → backing file). */
+export function resolvePathDevices(path: string, roots: ProcRoots): PathDevices {
+  const { major, minor } = splitDev(statSync(path, { bigint: true }).dev);
+  const real = realpathSync(path);
+  const mount = findMount(readMounts(roots), real, major, minor);
+  const result: PathDevices = {
+    path,
+    dev: `${major}:${minor}`,
+    fsType: mount?.fsType,
+    mountPoint: mount?.mountPoint,
+    source: mount?.source,
+    blockDevice: major !== 0,
+    disks: [],
+    routes: [],
+  };
+  if (major === 0) return result;
+  const out = { disks: new Set<string>(), routes: [] as string[] };
+  walk(`${major}:${minor}`, roots.sysRoot, [], 0, out);
+  result.disks = [...out.disks];
+  result.routes = out.routes;
+  return result;
+}

@@ -1,0 +1,97 @@
+import { IoguardError, invalidOption } from '../errors/ioguard-error.ts';
+import { EXIT } from '../errors/exit-codes.ts';
+import { validateJobName } from '../lock/job-key.ts';
+import type { OnBusy } from '../lock/acquire.ts';
+import { normalizeSignal } from '../terminate/signal-group.ts';
+
+/** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
+export interface RunOptions {
+  /** Job key; derived from the command line when absent. 1-128 of A-Za-z0-9._- */
+  name?: string;
+  /** Lock folder; default $IOGUARD_LOCK_DIR, /run/ioguard (root), $XDG_RUNTIME_DIR/ioguard, /tmp/ioguard-<uid>. */
+  lockDir?: string;
+  /** What to do when the previous run is still working. Default 'skip'. */
+  onBusy?: OnBusy;
+  /** With onBusy 'wait': how long to wait before skipping. */
+  waitMs?: number;
+  /** A D-state process without progress for this long makes the run stuck. Default 5 minutes. */
+  stuckAfterMs?: number;
+  /** Deadline of the run; none by default. */
+  timeoutMs?: number;
+  /** First signal at the deadline. Default SIGTERM. */
+  killSignal?: NodeJS.Signals | string;
+  /** Grace between the first signal and SIGKILL. Default 30 s. */
+  killAfterMs?: number;
+  /** Exit status reported for a skip. Default 75. */
+  skipExitCode?: number;
+  /** Decision log file; false for none. Default: a state folder (see docs). */
+  logFile?: string | false;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Forward SIGTERM, SIGINT and SIGHUP received by this process to the job's group (the CLI does). */
+  forwardSignals?: boolean;
+  /** Aborting ends the run like a forwarded SIGTERM (or stops the wait before it starts). */
+  signal?: AbortSignal;
+  /** Person-facing one-line messages (the CLI prints them on stderr). */
+  report?: (line: string, kind: 'alert' | 'info') => void;
+  /** How often the wrapper samples its job for progress. Default min(5 s, stuckAfter / 5). */
+  sampleIntervalMs?: number;
+  procRoot?: string;
+  sysRoot?: string;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export interface NormalizedRunOptions {
+  name: string | undefined;
+  lockDir: string | undefined;
+  onBusy: OnBusy;
+  waitMs: number;
+  stuckAfterMs: number;
+  timeoutMs: number | undefined;
+  killSignal: NodeJS.Signals;
+  killAfterMs: number;
+  skipExitCode: number;
+  logFile: string | false | undefined;
+}
+
+const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
+
+function duration(option: string, value: unknown, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidOption(option, value, 'a number of milliseconds >= 0');
+  return Math.round(value);
+}
+
+/** Check every option and fill defaults; errors name the option, the value and its type. */
+export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
+  if (typeof o !== 'object' || o === null) throw new IoguardError('ERR_INVALID_OPTION', 'options must be an object');
+  if (o.name !== undefined) {
+    if (typeof o.name !== 'string') throw invalidOption('name', o.name, 'a string');
+    validateJobName(o.name, 'name');
+  }
+  if (o.lockDir !== undefined && (typeof o.lockDir !== 'string' || o.lockDir === '')) throw invalidOption('lockDir', o.lockDir, 'a folder path');
+  const onBusy = o.onBusy ?? 'skip';
+  if (!ON_BUSY.includes(onBusy)) throw invalidOption('onBusy', onBusy, `one of ${ON_BUSY.join(', ')}`);
+  const waitMs = duration('waitMs', o.waitMs, undefined);
+  if (onBusy === 'wait' && waitMs === undefined) throw invalidOption('waitMs', o.waitMs, "a duration (onBusy 'wait' waits a bounded time)");
+  const killSignal = normalizeSignal(String(o.killSignal ?? 'SIGTERM'));
+  if (!killSignal) throw invalidOption('killSignal', o.killSignal, 'a signal name like TERM or SIGINT');
+  const skipExitCode = o.skipExitCode ?? EXIT.skipped;
+  if (!Number.isInteger(skipExitCode) || skipExitCode < 0 || skipExitCode > 255) throw invalidOption('skipExitCode', skipExitCode, 'an integer from 0 to 255');
+  if (o.logFile !== undefined && o.logFile !== false && (typeof o.logFile !== 'string' || o.logFile === '')) throw invalidOption('logFile', o.logFile, 'a file path or false');
+  const timeoutMs = duration('timeoutMs', o.timeoutMs, undefined);
+  if (timeoutMs === 0) throw invalidOption('timeoutMs', 0, 'a duration above zero');
+  return {
+    name: o.name,
+    lockDir: o.lockDir,
+    onBusy,
+    waitMs: waitMs ?? 0,
+    stuckAfterMs: duration('stuckAfterMs', o.stuckAfterMs, 300_000) as number,
+    timeoutMs,
+    killSignal,
+    killAfterMs: duration('killAfterMs', o.killAfterMs, 30_000) as number,
+    skipExitCode,
+    logFile: o.logFile,
+  };
+}

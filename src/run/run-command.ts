@@ -1,0 +1,249 @@
+import { hostname } from 'node:os';
+import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
+import { invalidOption } from '../errors/ioguard-error.ts';
+import { takeJobLock, type LockOutcome } from '../lock/acquire.ts';
+import type { HeldLock } from '../lock/held-lock.ts';
+import { deriveJobName } from '../lock/job-key.ts';
+import { ensureLockDir, resolveLockDir } from '../lock/lock-dir.ts';
+import type { RunRecord } from '../lock/record.ts';
+import { openDecisionLog, silentLog, type DecisionLog } from '../log/decision-log.ts';
+import { defaultLogFile } from '../log/log-path.ts';
+import { readBootId } from '../proc/boot-id.ts';
+import { listGroupMembers, readPidStat } from '../proc/processes.ts';
+import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
+import { selfIdentity } from '../proc/self.ts';
+import { JobTermination } from '../terminate/job-termination.ts';
+import { signalNumber } from '../terminate/signal-group.ts';
+import { formatDuration } from '../util/duration.ts';
+import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
+import { Interrupts } from './interrupts.ts';
+import { normalizeRunOptions, type NormalizedRunOptions, type RunOptions } from './options.ts';
+import { emptyResult, type RunResult } from './result.ts';
+import { spawnJob } from './spawn-job.ts';
+import { Supervisor } from './supervisor.ts';
+
+export interface RunContext {
+  name: string;
+  argv: readonly string[];
+  o: NormalizedRunOptions;
+  roots: ProcRoots;
+  now: () => number;
+  log: DecisionLog;
+  report: (line: string, kind: 'alert' | 'info') => void;
+  interrupts: Interrupts;
+}
+
+/**
+ * Everything `ioguard run` does, as a function: take the job's lock (judging the previous run),
+ * run the command in its own process group, bound it, sweep it, and say how it ended. Never
+ * throws for a skip or a job failure; throws IoguardError for bad options or an unusable lock folder.
+ */
+export async function runCommand(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== 'string') || argv[0] === '') {
+    throw invalidOption('argv', argv, 'a non-empty array of strings (the command and its arguments)');
+  }
+  const o = normalizeRunOptions(options);
+  const uid = process.getuid?.() ?? 0;
+  const lockDir = resolveLockDir(o.lockDir, { env: process.env, uid });
+  ensureLockDir(lockDir, uid);
+  const name = o.name ?? deriveJobName(argv);
+  const report = options.report ?? ((): void => {});
+  const opened = o.logFile === false ? { log: silentLog } : openDecisionLog(o.logFile ?? defaultLogFile(process.env, uid), name);
+  if (opened.problem) report(`ioguard: ${opened.problem}`, 'alert');
+  const ctx: RunContext = {
+    name,
+    argv,
+    o,
+    roots: resolveRoots({ ...(options.procRoot ? { procRoot: options.procRoot } : {}), ...(options.sysRoot ? { sysRoot: options.sysRoot } : {}) }),
+    now: options.now ?? Date.now,
+    log: opened.log,
+    report,
+    interrupts: new Interrupts(options.forwardSignals ?? false, options.signal),
+  };
+  try {
+    const bootId = readBootId(ctx.roots);
+    const outcome = await takeJobLock({
+      name,
+      lockDir,
+      onBusy: o.onBusy,
+      waitMs: o.waitMs,
+      stuckAfterMs: o.stuckAfterMs,
+      killAfterMs: o.killAfterMs,
+      bootId,
+      roots: ctx.roots,
+      now: ctx.now,
+      signal: ctx.interrupts.signal,
+      onEvent: (event, fields) => ctx.log.log('info', event as 'reclaimed', event, fields),
+    });
+    if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
+    return await runHeld(ctx, outcome.lock, bootId, outcome.waitedMs, options);
+  } finally {
+    ctx.interrupts.dispose();
+  }
+}
+
+function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>): RunResult {
+  const now = ctx.now();
+  const result = emptyResult(ctx.name);
+  result.holder = holderInfo(outcome.previous, now);
+  result.waitedMs = outcome.waitedMs;
+  if (outcome.kind === 'stuck') {
+    const line = stuckLine(ctx.name, outcome.previous, now);
+    result.outcome = 'stuck';
+    result.exitCode = EXIT.stuck;
+    result.reason = line.replace(/^ioguard: job "[^"]*" not started: /, '');
+    ctx.report(line, 'alert');
+    ctx.log.log('error', 'stuck', result.reason, { holder: result.holder, evidence: outcome.previous.evidence });
+    return result;
+  }
+  const reasons = {
+    running: 'previous run still running',
+    'another-waiter': 'previous run still running and another invocation is already waiting',
+    'wait-expired': 'previous run still running after the wait',
+    interrupted: `interrupted by ${ctx.interrupts.received ?? 'signal'} while waiting`,
+  } as const;
+  result.outcome = 'skipped';
+  result.reason = reasons[outcome.reason];
+  const signal = ctx.interrupts.received;
+  result.exitCode = outcome.reason === 'interrupted' && signal ? SIGNAL_EXIT_BASE + signalNumber(signal) : ctx.o.skipExitCode;
+  ctx.report(busyLine(ctx.name, outcome.previous, result.reason, now), 'info');
+  ctx.log.log('info', 'skipped', result.reason, { holder: result.holder, waitedMs: result.waitedMs, exitCode: result.exitCode });
+  return result;
+}
+
+async function runHeld(ctx: RunContext, lock: HeldLock, bootId: string, waitedMs: number, options: RunOptions): Promise<RunResult> {
+  const { o, now } = ctx;
+  const startedAt = now();
+  const record: RunRecord = {
+    version: 1,
+    name: ctx.name,
+    phase: 'starting',
+    bootId,
+    host: hostname(),
+    wrapper: selfIdentity(ctx.roots),
+    job: null,
+    argv: [...ctx.argv],
+    startedAt,
+    deadline: null,
+    updatedAt: startedAt,
+    lastProgressAt: startedAt,
+    evidence: [],
+    survivors: [],
+  };
+  let keepRecord = false;
+  const result = emptyResult(ctx.name);
+  result.waitedMs = waitedMs;
+  try {
+    lock.write(record);
+    const signal = ctx.interrupts.received;
+    if (signal) {
+      result.outcome = 'skipped';
+      result.reason = `interrupted by ${signal} before start`;
+      result.exitCode = SIGNAL_EXIT_BASE + signalNumber(signal);
+      ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
+      return result;
+    }
+    const job = spawnJob(ctx.argv, { cwd: options.cwd, env: options.env });
+    if (job.pid === undefined) {
+      const exit = await job.exited;
+      result.outcome = 'failed';
+      result.exitCode = exit.status;
+      result.errorCode = exit.spawnError;
+      result.reason = `cannot start ${ctx.argv[0]}: ${exit.spawnError === 'ENOENT' ? 'command not found' : `not executable (${exit.spawnError})`}`;
+      ctx.report(`ioguard: ${result.reason}`, 'alert');
+      ctx.log.log('error', 'finished', result.reason, { exitCode: result.exitCode, errorCode: exit.spawnError });
+      return result;
+    }
+    const pid = job.pid;
+    const leaderStart = readPidStat(pid, ctx.roots)?.starttime ?? 0;
+    record.job = { pid, starttime: leaderStart, pgid: pid };
+    record.phase = 'running';
+    record.deadline = o.timeoutMs === undefined ? null : startedAt + o.timeoutMs;
+    const supervisor = new Supervisor({
+      lock,
+      record,
+      pgid: pid,
+      leaderStarttime: leaderStart,
+      intervalMs: options.sampleIntervalMs ?? Math.max(200, Math.min(5000, Math.floor(o.stuckAfterMs / 5))),
+      stuckAfterMs: o.stuckAfterMs,
+      roots: ctx.roots,
+      now,
+      onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
+    });
+    supervisor.start();
+    ctx.log.log('info', 'started', `started ${ctx.argv.join(' ')}`, { jobPid: pid, argv: ctx.argv, timeoutMs: o.timeoutMs ?? null });
+    const termination = new JobTermination({
+      pgid: pid,
+      leaderPid: pid,
+      members: () => listGroupMembers(pid, ctx.roots, leaderStart),
+      killSignal: o.killSignal,
+      killAfterMs: o.killAfterMs,
+      roots: ctx.roots,
+      onEscalate: (left, after) => {
+        const line = `ioguard: job "${ctx.name}": ${left} process(es) still alive ${formatDuration(o.killAfterMs)} after ${after}; sending SIGKILL`;
+        ctx.report(line, 'alert');
+        ctx.log.log('warn', 'timed-out', line.slice(9), { remaining: left });
+      },
+    });
+    ctx.interrupts.forwardTo((signal) => {
+      ctx.log.log('info', 'signal-forwarded', `forwarded ${signal} to process group ${pid}`, { signal });
+      record.phase = 'terminating';
+      termination.forward(signal);
+    });
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => {
+      record.phase = 'terminating';
+      const line = `ioguard: job "${ctx.name}" timed out after ${formatDuration(o.timeoutMs as number)}; sending ${o.killSignal} to process group ${pid}`;
+      ctx.report(line, 'alert');
+      ctx.log.log('warn', 'timed-out', line.slice(9), { timeoutMs: o.timeoutMs, signal: o.killSignal });
+      void termination.timeout();
+    }, o.timeoutMs);
+    const exit = await Promise.race([job.exited, termination.leaderSurvived.then(() => undefined)]);
+    if (timer) clearTimeout(timer);
+    supervisor.stop();
+    if (exit && listGroupMembers(pid, ctx.roots, leaderStart).length > 0) {
+      ctx.log.log('info', 'swept', 'the leader exited; ending what is left of its process group', {});
+      await termination.sweep();
+    }
+    await termination.done;
+    if (!exit) job.unref();
+    result.durationMs = now() - startedAt;
+    result.timedOut = termination.timedOut;
+    result.isForcefullyTerminated = termination.forced;
+    result.jobExitCode = exit?.exitCode ?? null;
+    result.signal = exit?.signal ?? null;
+    result.isTerminated = result.signal !== null || !exit;
+    result.survivors = termination.survivors.map((s) => ({ pid: s.pid, comm: s.comm, state: s.state, wchan: s.wchan ?? null }));
+    if (termination.timedOut) {
+      result.outcome = 'timed-out';
+      result.exitCode = EXIT.timedOut;
+      result.reason = `timed out after ${formatDuration(o.timeoutMs as number)}`;
+    } else {
+      result.exitCode = exit ? exit.status : EXIT.stuck;
+      result.outcome = exit && exit.status === 0 ? 'completed' : 'failed';
+    }
+    if (termination.survivors.length > 0) {
+      keepRecord = true;
+      record.phase = 'stuck';
+      record.survivors = supervisor.evidenceFor(termination.survivors);
+      record.updatedAt = now();
+      lock.write(record);
+      for (const s of result.survivors) {
+        const line = `ioguard: job "${ctx.name}": pid ${s.pid} (${s.comm}) survived SIGKILL in state ${s.state}, wchan ${s.wchan ?? '-'}; recorded as stuck, later runs exit ${EXIT.stuck} until it is gone`;
+        ctx.report(line, 'alert');
+      }
+      ctx.log.log('error', 'survivors', 'processes survived SIGKILL; the job is recorded as stuck', { survivors: result.survivors });
+    }
+    ctx.log.log(result.timedOut ? 'warn' : 'info', 'finished', `finished: ${result.outcome}`, {
+      outcome: result.outcome,
+      exitCode: result.exitCode,
+      jobExitCode: result.jobExitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+      forced: result.isForcefullyTerminated,
+    });
+    ctx.report(`ioguard: job "${ctx.name}" finished: ${result.outcome}, exit ${result.exitCode}, ${formatDuration(result.durationMs)}`, 'info');
+    return result;
+  } finally {
+    lock.release(keepRecord);
+  }
+}

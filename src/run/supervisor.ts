@@ -1,0 +1,71 @@
+import { madeProgress, findStuck, updateEvidence } from '../lock/evidence.ts';
+import type { HeldLock } from '../lock/held-lock.ts';
+import type { RunRecord } from '../lock/record.ts';
+import { listGroupMembers, sampleProcess, type ProcessSample } from '../proc/processes.ts';
+import type { ProcRoots } from '../proc/roots.ts';
+
+export interface SupervisorOptions {
+  lock: HeldLock;
+  record: RunRecord;
+  pgid: number;
+  leaderStarttime: number;
+  intervalMs: number;
+  stuckAfterMs: number;
+  roots: Pick<ProcRoots, 'procRoot'>;
+  now: () => number;
+  /** Called once when a process of the job first passes stuckAfter in D without progress. */
+  onStuck?: (culprit: RunRecord['evidence'][number]) => void;
+}
+
+/** The job's live group members, sampled (zombies and older processes excluded). */
+export function sampleGroup(pgid: number, leaderStarttime: number, roots: Pick<ProcRoots, 'procRoot'>): ProcessSample[] {
+  return listGroupMembers(pgid, roots, leaderStarttime)
+    .map((stat) => sampleProcess(stat.pid, roots, stat))
+    .filter((s): s is ProcessSample => s !== undefined);
+}
+
+/**
+ * Samples the job's processes on an interval and keeps the evidence (state, wchan, counters,
+ * unchanged-since) in the record, so that another invocation can tell "slow but moving" from
+ * "not moving at all" at once, without sampling for minutes itself.
+ */
+export class Supervisor {
+  private timer: NodeJS.Timeout | undefined;
+  private reportedStuck = false;
+  readonly o: SupervisorOptions;
+
+  constructor(o: SupervisorOptions) {
+    this.o = o;
+  }
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.o.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Evidence for processes that outlived SIGKILL, keeping what the samples already knew. */
+  evidenceFor(samples: readonly ProcessSample[]): RunRecord['evidence'] {
+    return updateEvidence(this.o.record.evidence, samples, this.o.now());
+  }
+
+  sample(): void {
+    const { record, now } = this.o;
+    const t = now();
+    const samples = sampleGroup(this.o.pgid, this.o.leaderStarttime, this.o.roots);
+    const evidence = updateEvidence(record.evidence, samples, t);
+    if (madeProgress(record.evidence, evidence)) record.lastProgressAt = t;
+    record.evidence = evidence;
+    record.updatedAt = t;
+    this.o.lock.write(record);
+    const stuck = findStuck(evidence, t, this.o.stuckAfterMs);
+    if (stuck && !this.reportedStuck) {
+      this.reportedStuck = true;
+      this.o.onStuck?.(stuck);
+    }
+  }
+}

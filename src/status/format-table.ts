@@ -1,0 +1,40 @@
+import { formatDuration } from '../util/duration.ts';
+import type { JobStatus } from './list-jobs.ts';
+
+const HEADERS = ['NAME', 'STATE', 'WRAPPER', 'JOB', 'ST', 'WCHAN', 'AGE', 'PROGRESS', 'CPU%', 'MEM', 'COMMAND'] as const;
+
+function bytes(n: number | null): string {
+  if (n === null) return '-';
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)}${units[i]}`;
+}
+
+const secs = (s: number | null): string => (s === null ? '-' : formatDuration(s * 1000));
+
+/** The status table. D-state processes and stuck jobs are highlighted when `color` is on (a TTY). */
+export function formatStatusTable(rows: readonly JobStatus[], color: boolean): string {
+  if (rows.length === 0) return 'No jobs.\n';
+  const cells = rows.map((r) => [
+    r.name,
+    r.state,
+    r.wrapperPid === null ? '-' : String(r.wrapperPid),
+    r.jobPid === null ? '-' : String(r.jobPid),
+    r.procState ?? '-',
+    r.wchan ?? '-',
+    secs(r.ageSeconds),
+    r.lastProgressSeconds === null ? '-' : `${secs(r.lastProgressSeconds)} ago`,
+    r.cpuPercent === null ? '-' : r.cpuPercent.toFixed(1),
+    bytes(r.memoryBytes),
+    (r.command || '-').slice(0, 80) + (r.note ? `  [${r.note}]` : ''),
+  ]);
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ');
+  const paint = (text: string, r: JobStatus): string => (color && (r.procState === 'D' || r.state === 'stuck') ? `\x1b[1;31m${text}\x1b[0m` : text);
+  return [line(HEADERS), ...cells.map((c, i) => paint(line(c), rows[i] as JobStatus))].join('\n') + '\n';
+}

@@ -1,0 +1,151 @@
+import { readdirSync } from 'node:fs';
+import pidusage from 'pidusage';
+import { judgePrevious } from '../lock/judge.ts';
+import { jobPaths, resolveLockDir } from '../lock/lock-dir.ts';
+import { readRecord, type RunRecord } from '../lock/record.ts';
+import { readBootId } from '../proc/boot-id.ts';
+import { indexByGroup, isSameProcessAlive, scanProcesses, type ProcessSample } from '../proc/processes.ts';
+import { readProcFile } from '../proc/read-file.ts';
+import { resolveRoots } from '../proc/roots.ts';
+
+export type JobState = 'running' | 'deferring' | 'waiting' | 'stuck' | 'orphaned' | 'stale';
+
+/** One row of `ioguard status`; field names are stable (the --json output). */
+export interface JobStatus {
+  name: string;
+  state: JobState;
+  phase: string | null;
+  wrapperPid: number | null;
+  jobPid: number | null;
+  /** State letter of the job's most telling process (D first, then the leader). */
+  procState: string | null;
+  wchan: string | null;
+  ageSeconds: number | null;
+  /** Seconds since any counter of the job's processes last changed. */
+  lastProgressSeconds: number | null;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  command: string;
+  argv: string[];
+  startedAt: string | null;
+  deadline: string | null;
+  processes: Array<{ pid: number; comm: string; state: string; wchan: string | null }>;
+  /** Why the row is stale or what was wrong with the record. */
+  note: string | null;
+}
+
+export interface ListJobsOptions {
+  lockDir?: string;
+  /** Only this job. */
+  name?: string;
+  stuckAfterMs?: number;
+  procRoot?: string;
+  now?: () => number;
+  /** Measure CPU% and memory with pidusage (a little slower). Default true. */
+  usage?: boolean;
+}
+
+/** What `ioguard status` shows, as data. Reads records and /proc; never changes a record. */
+export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus[]> {
+  const roots = resolveRoots(options.procRoot ? { procRoot: options.procRoot } : {});
+  const now = (options.now ?? Date.now)();
+  const dir = resolveLockDir(options.lockDir, { env: process.env, uid: process.getuid?.() ?? 0 });
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  } catch {
+    return [];
+  }
+  if (options.name !== undefined) names = names.filter((n) => n === options.name);
+  const bootId = readBootId(roots);
+  const groups = indexByGroup(scanProcesses(roots));
+  const rows: JobStatus[] = [];
+  for (const name of names.sort()) {
+    const paths = jobPaths(dir, name);
+    const read = readRecord(paths.record);
+    if (read.kind === 'missing') continue;
+    if (read.kind === 'corrupt') {
+      rows.push(blankRow(name, 'stale', `record unreadable: ${read.problem}`));
+      continue;
+    }
+    const r = read.record;
+    const wrapperAlive = r.bootId === bootId && isSameProcessAlive(r.wrapper.pid, r.wrapper.starttime, roots);
+    const previous = judgePrevious(read, { lockHeldByOther: wrapperAlive, bootId, now, stuckAfterMs: options.stuckAfterMs ?? 300_000, roots, groups });
+    const row = recordRow(r, now);
+    if (previous.kind === 'stale') {
+      rows.push({ ...row, state: 'stale', note: previous.reason });
+    } else if (previous.kind === 'running' || previous.kind === 'stuck') {
+      fillProcesses(row, previous.processes, previous.kind === 'stuck' ? previous.culprit.pid : undefined);
+      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? 'orphaned' : r.phase === 'deferring' ? 'deferring' : 'running';
+      if (previous.kind === 'stuck') row.note = previous.survivedKill ? 'survived SIGKILL' : `no progress since ${new Date(previous.culprit.unchangedSince).toISOString()}`;
+      rows.push(row);
+    }
+    const waiter = readWaiter(paths.wait, roots);
+    if (waiter) rows.push({ ...blankRow(name, 'waiting', 'waiting for the running job'), wrapperPid: waiter.pid, ageSeconds: Math.round((now - waiter.since) / 1000), command: row.command, argv: row.argv });
+  }
+  if (options.usage !== false) await addUsage(rows);
+  return rows;
+}
+
+function blankRow(name: string, state: JobState, note: string | null): JobStatus {
+  return {
+    name, state, phase: null, wrapperPid: null, jobPid: null, procState: null, wchan: null, ageSeconds: null,
+    lastProgressSeconds: null, cpuPercent: null, memoryBytes: null, command: '', argv: [], startedAt: null, deadline: null, processes: [], note,
+  };
+}
+
+function recordRow(r: RunRecord, now: number): JobStatus {
+  return {
+    ...blankRow(r.name, 'running', null),
+    phase: r.phase,
+    wrapperPid: r.wrapper.pid,
+    jobPid: r.job?.pid ?? null,
+    ageSeconds: Math.round((now - r.startedAt) / 1000),
+    lastProgressSeconds: r.job ? Math.round((now - r.lastProgressAt) / 1000) : null,
+    command: r.argv.join(' '),
+    argv: r.argv,
+    startedAt: new Date(r.startedAt).toISOString(),
+    deadline: r.deadline === null ? null : new Date(r.deadline).toISOString(),
+  };
+}
+
+function fillProcesses(row: JobStatus, processes: ProcessSample[], culprit: number | undefined): void {
+  row.processes = processes.map((p) => ({ pid: p.pid, comm: p.comm, state: p.state, wchan: p.wchan ?? null }));
+  const telling = processes.find((p) => p.pid === culprit) ?? processes.find((p) => p.state === 'D') ?? processes.find((p) => p.pid === row.jobPid) ?? processes[0];
+  row.procState = telling?.state ?? null;
+  row.wchan = telling?.wchan ?? null;
+}
+
+function readWaiter(path: string, roots: { procRoot: string }): { pid: number; since: number } | undefined {
+  try {
+    const w = JSON.parse(readProcFile(path) ?? '') as { pid: number; since: number; starttime?: number };
+    const alive = readProcFile(`${roots.procRoot}/${w.pid}/stat`) !== undefined;
+    return alive && (w.starttime === undefined || isSameProcessAlive(w.pid, w.starttime, roots)) ? w : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function addUsage(rows: JobStatus[]): Promise<void> {
+  const pids = [...new Set(rows.flatMap((r) => r.processes.map((p) => p.pid)))];
+  if (pids.length === 0) return;
+  // One call per pid: a process that ended between the scan and this read only loses its own figures.
+  const measured = await Promise.all(pids.map((pid) => pidusage(pid).catch(() => undefined)));
+  const stats = new Map(pids.map((pid, i) => [pid, measured[i]]));
+  for (const row of rows) {
+    let cpu = 0;
+    let mem = 0;
+    let seen = false;
+    for (const p of row.processes) {
+      const s = stats.get(p.pid);
+      if (!s) continue;
+      seen = true;
+      cpu += s.cpu;
+      mem += s.memory;
+    }
+    if (seen) {
+      row.cpuPercent = Math.round(cpu * 10) / 10;
+      row.memoryBytes = mem;
+    }
+  }
+}
