@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { evaluate } from '../../src/probe/evaluate.ts';
+import { DEFAULT_THRESHOLDS, FALLBACK_MAX_UTIL } from '../../src/probe/thresholds.ts';
+import { disk, psiSignal, quietSnapshot } from './helpers/snapshot.ts';
+
+test('a quiet machine is healthy under the defaults', () => {
+  const verdict = evaluate(quietSnapshot(), DEFAULT_THRESHOLDS);
+  assert.equal(verdict.healthy, true);
+  assert.deepEqual(verdict.reasons, []);
+  assert.deepEqual(verdict.missing, []);
+});
+
+test('io some stall over the limit makes the verdict unhealthy and says so with figure and limit', () => {
+  const snapshot = { ...quietSnapshot(), psi: { ...quietSnapshot().psi, io: psiSignal(92, 20) } };
+  const verdict = evaluate(snapshot, DEFAULT_THRESHOLDS);
+  assert.equal(verdict.healthy, false);
+  assert.deepEqual(verdict.reasons.map((r) => [r.signal, r.value, r.threshold, r.unit]), [['ioPressure', 92, 80, '%']]);
+  assert.match(verdict.reasons[0]?.message ?? '', /waited on I\/O 92% of the last 1\.0 s \(limit 80%\)/);
+});
+
+test('a figure equal to its limit still passes', () => {
+  const snapshot = { ...quietSnapshot(), psi: { ...quietSnapshot().psi, io: psiSignal(80, 70) } };
+  assert.equal(evaluate(snapshot, DEFAULT_THRESHOLDS).healthy, true);
+});
+
+test('dirty pages past the limit fail the verdict', () => {
+  const s = quietSnapshot();
+  const snapshot = { ...s, dirty: { ...s.dirty!, percentOfThrottle: 97 } };
+  assert.deepEqual(evaluate(snapshot, DEFAULT_THRESHOLDS).reasons.map((r) => r.signal), ['dirty']);
+});
+
+test('too many D-state tasks fail the verdict and name the largest wchan group', () => {
+  const task = { pid: 1, tid: 1, comm: 'rsync', wchan: 'balance_dirty_pages' };
+  const snapshot = { ...quietSnapshot(), dState: { count: 30, groups: [{ wchan: 'balance_dirty_pages', meaning: 'x', count: 30, tasks: [task] }] } };
+  const reason = evaluate(snapshot, DEFAULT_THRESHOLDS).reasons[0];
+  assert.equal(reason?.signal, 'blocked');
+  assert.match(reason?.message ?? '', /30 tasks in D state, most in balance_dirty_pages \(limit 20\)/);
+});
+
+test('free space is checked on the path in percent or in bytes', () => {
+  const s = quietSnapshot();
+  const low = { ...s, space: { ...s.space!, freePercent: 3, availableBytes: 3 * 2 ** 30 } };
+  assert.deepEqual(evaluate(low, DEFAULT_THRESHOLDS).reasons.map((r) => [r.signal, r.unit]), [['free', '%']]);
+  const bytes = evaluate(s, { minFree: { bytes: 50 * 2 ** 30 } });
+  assert.deepEqual(bytes.reasons.map((r) => [r.signal, r.value, r.threshold, r.unit]), [['free', 40 * 2 ** 30, 50 * 2 ** 30, 'bytes']]);
+  assert.match(bytes.reasons[0]?.message ?? '', /40 GiB free on \/srv\/backup \(minimum 50 GiB\)/);
+});
+
+test('without a path free space is not checked and not reported missing', () => {
+  const verdict = evaluate({ ...quietSnapshot(), path: undefined, space: undefined }, DEFAULT_THRESHOLDS);
+  assert.equal(verdict.checks.some((c) => c.signal === 'free'), false);
+  assert.deepEqual(verdict.missing, []);
+});
+
+test('load per CPU over the limit fails the verdict', () => {
+  const s = quietSnapshot();
+  const snapshot = { ...s, load: { ...s.load!, load1: 8, perCpu1: 4 } };
+  assert.deepEqual(evaluate(snapshot, DEFAULT_THRESHOLDS).reasons.map((r) => r.signal), ['load']);
+});
+
+test('util is off by default while PSI is readable, since %util misleads on SSDs and under throttling', () => {
+  const s = quietSnapshot();
+  const verdict = evaluate({ ...s, disks: [disk('sda', 100, true)] }, DEFAULT_THRESHOLDS);
+  assert.equal(verdict.healthy, true);
+  assert.equal(verdict.checks.some((c) => c.signal === 'util'), false);
+});
+
+test('util checks the path devices only, even when another disk is busier', () => {
+  const s = quietSnapshot();
+  const verdict = evaluate({ ...s, disks: [disk('sda', 40, true), disk('sdb', 99)] }, { maxUtil: 90 });
+  assert.equal(verdict.healthy, true);
+  assert.equal(verdict.checks[0]?.device, 'sda');
+});
+
+test('util checks every disk without a path, so a saturated disk elsewhere holds the job back', () => {
+  const s = quietSnapshot();
+  const verdict = evaluate({ ...s, path: undefined, space: undefined, disks: [disk('sda', 40), disk('sdb', 99)] }, { maxUtil: 90 });
+  assert.deepEqual(verdict.reasons.map((r) => [r.signal, r.device]), [['util', 'sdb']]);
+});
+
+test('without PSI the verdict falls back to util at the fallback limit and says so', () => {
+  const s = quietSnapshot();
+  const snapshot = { ...s, psi: { io: undefined, memory: undefined, cpu: undefined }, disks: [disk('sda', 97, true)], missing: ['psi.io', 'psi.memory', 'psi.cpu'] };
+  const verdict = evaluate(snapshot, DEFAULT_THRESHOLDS);
+  assert.equal(verdict.fallback, true);
+  assert.equal(verdict.healthy, false);
+  assert.deepEqual(verdict.reasons.map((r) => [r.signal, r.threshold]), [['util', FALLBACK_MAX_UTIL]]);
+  assert.deepEqual(verdict.missing.map((m) => m.signal), ['ioPressure', 'ioFull']);
+  assert.match(verdict.notes.join('\n'), /no io pressure \(PSI\) on this kernel: judged by disk util%/);
+});
+
+test('a missing signal is listed as not checked and never fails the verdict', () => {
+  const verdict = evaluate({ ...quietSnapshot(), dirty: undefined, load: undefined }, DEFAULT_THRESHOLDS);
+  assert.equal(verdict.healthy, true);
+  assert.deepEqual(verdict.missing.map((m) => m.signal), ['dirty', 'load']);
+});
+
+test('a kernel with io PSI but no full line checks some and lists full as not checked', () => {
+  const s = quietSnapshot();
+  const verdict = evaluate({ ...s, psi: { ...s.psi, io: psiSignal(10, undefined) } }, DEFAULT_THRESHOLDS);
+  assert.equal(verdict.fallback, false);
+  assert.deepEqual(verdict.missing.map((m) => m.signal), ['ioFull']);
+});
