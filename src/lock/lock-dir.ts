@@ -1,6 +1,7 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { IoguardError } from '../errors/ioguard-error.ts';
+import { makeDir } from '../util/make-dir.ts';
 
 export interface LockDirContext {
   env: NodeJS.ProcessEnv;
@@ -24,7 +25,7 @@ export function resolveLockDir(explicit: string | undefined, ctx: LockDirContext
 export function ensureLockDir(dir: string, uid: number, create = true): void {
   if (create) {
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeDir(dir, 0o700);
     } catch (error) {
       throw new IoguardError('ERR_LOCK_DIR', `lock folder ${dir}: cannot create it (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
     }

@@ -1,4 +1,6 @@
+import { dirname } from 'node:path';
 import pino from 'pino';
+import { makeDir } from '../util/make-dir.ts';
 
 /** Decisions ioguard logs, one JSON line each. */
 export type DecisionEvent =
@@ -36,7 +38,8 @@ export const silentLog: DecisionLog = { log() {} };
 export function openDecisionLog(file: string, job: string): { log: DecisionLog; problem?: string } {
   let destination;
   try {
-    destination = pino.destination({ dest: file, sync: true, mkdir: true });
+    makeDir(dirname(file), 0o755);
+    destination = pino.destination({ dest: file, sync: true });
   } catch (error) {
     return { log: silentLog, problem: `cannot write log file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); decisions are not logged` };
   }

@@ -90,7 +90,8 @@ export async function probe(options: ProbeOptions = {}): Promise<ProbeSnapshot> 
     const a = first.psi[resource];
     const b = second.psi[resource];
     if (a.ok && b.ok) psi[resource] = psiWindow(a.value, b.value, elapsedMs);
-    else note(`psi.${resource}`, a.ok ? (b as Exclude<typeof b, { ok: true }>) : a);
+    else if (!a.ok) note(`psi.${resource}`, a);
+    else if (!b.ok) note(`psi.${resource}`, b);
   }
   if (psi.io && !psi.io.full) missing.push('psi.io.full');
   if (!second.diskstats.ok) note('diskstats', second.diskstats);
@@ -125,7 +126,7 @@ export async function probe(options: ProbeOptions = {}): Promise<ProbeSnapshot> 
   if (!loadRead.ok) note('load', loadRead);
   const cpus = readCpuCount(roots);
   const load = loadRead.ok
-    ? { ...loadRead.value, cpus, perCpu1: loadRead.value.load1 / cpus, perCpu5: loadRead.value.load5 / cpus, perCpu15: loadRead.value.load15 / cpus }
+    ? (({ load1, load5, load15 }) => ({ load1, load5, load15, cpus, perCpu1: load1 / cpus, perCpu5: load5 / cpus, perCpu15: load15 / cpus }))(loadRead.value)
     : undefined;
 
   return {
@@ -136,7 +137,7 @@ export async function probe(options: ProbeOptions = {}): Promise<ProbeSnapshot> 
     space,
     dirty,
     dState: censusDState(roots),
-    load: load && { load1: load.load1, load5: load.load5, load15: load.load15, cpus, perCpu1: load.perCpu1, perCpu5: load.perCpu5, perCpu15: load.perCpu15 },
+    load,
     missing,
     unreadable,
   };

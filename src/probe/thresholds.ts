@@ -29,13 +29,15 @@ export interface Thresholds {
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   // psi-notify warns at io full avg10 > 15 and systemd examples use 20% of avg300: averages meant
   // to alert a person. A 1 s window before a cron job sees one healthy streaming writer at 50–70%,
-  // so the gate trips only when I/O waits fill nearly the whole window.
+  // so the gate trips only when I/O waits fill nearly the whole window. System PSI weighs CPUs by
+  // non-idle time: one stalled task on a 2-CPU box whose other CPU is busy reads 50%, not 100%.
   maxIoPressure: 80,
   // full ≤ some always; on a busy machine full stays low while others progress, so 70% full means
   // the machine as a whole is stalled on I/O.
   maxIoFull: 70,
   // Writers are throttled at 100%; background writeback starts near 67% with default ratios, so
   // 90% means a heavy writer is about to be throttled (CASES §3) and a new one would join it.
+  // evaluate() also fails this check when any writer waits in balance_dirty_pages (per-device limits).
   maxDirty: 90,
   // An idle or busy machine shows 0–3 D tasks at an instant; a pile-up (CASES §1: dozens of rsyncs)
   // or a hang (§2: 500) is far above, and 20 leaves room for a busy database server.

@@ -25,6 +25,12 @@ const EXACT: Record<string, string> = {
   msleep: 'a driver sleeping uninterruptibly',
 };
 
+/** Waits that are interruptible (S) by nature: a task shown in D there is frozen by the cgroup freezer. */
+const FROZEN = 'normally an interruptible wait: in D the task is most likely frozen (cgroup freezer)';
+for (const name of ['hrtimer_nanosleep', 'do_nanosleep', 'futex_wait_queue', 'futex_wait_queue_me', 'do_sigtimedwait', 'sigsuspend', 'ep_poll', 'do_select', 'do_sys_poll', 'pipe_read', 'pipe_write', 'do_wait', 'unix_stream_read_generic', 'wait_woken', 'sk_wait_data', 'inet_csk_accept']) {
+  EXACT[name] = FROZEN;
+}
+
 const PREFIXES: ReadonlyArray<[string, string]> = [
   ['folio_wait_bit', 'waiting for page I/O (read-in or writeback of a page)'],
   ['wait_on_page_bit', 'waiting for page I/O (read-in or writeback of a page)'],

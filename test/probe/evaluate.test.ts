@@ -31,11 +31,11 @@ test('dirty pages past the limit fail the verdict', () => {
 });
 
 test('too many D-state tasks fail the verdict and name the largest wchan group', () => {
-  const task = { pid: 1, tid: 1, comm: 'rsync', wchan: 'balance_dirty_pages' };
-  const snapshot = { ...quietSnapshot(), dState: { count: 30, groups: [{ wchan: 'balance_dirty_pages', meaning: 'x', count: 30, tasks: [task] }] } };
+  const task = { pid: 1, tid: 1, comm: 'rsync', wchan: 'jbd2_log_wait_commit' };
+  const snapshot = { ...quietSnapshot(), dState: { count: 30, groups: [{ wchan: 'jbd2_log_wait_commit', meaning: 'x', count: 30, tasks: [task] }] } };
   const reason = evaluate(snapshot, DEFAULT_THRESHOLDS).reasons[0];
   assert.equal(reason?.signal, 'blocked');
-  assert.match(reason?.message ?? '', /30 tasks in D state, most in balance_dirty_pages \(limit 20\)/);
+  assert.match(reason?.message ?? '', /30 tasks in D state, most in jbd2_log_wait_commit \(limit 20\)/);
 });
 
 test('free space is checked on the path in percent or in bytes', () => {
@@ -101,4 +101,14 @@ test('a kernel with io PSI but no full line checks some and lists full as not ch
   const verdict = evaluate({ ...s, psi: { ...s.psi, io: psiSignal(10, undefined) } }, DEFAULT_THRESHOLDS);
   assert.equal(verdict.fallback, false);
   assert.deepEqual(verdict.missing.map((m) => m.signal), ['ioFull']);
+});
+
+test('writers waiting in balance_dirty_pages fail the dirty check even when the global ratio is low', () => {
+  const task = { pid: 7, tid: 7, comm: 'rsync', wchan: 'balance_dirty_pages' };
+  const snapshot = { ...quietSnapshot(), dState: { count: 3, groups: [{ wchan: 'balance_dirty_pages', meaning: 'x', count: 3, tasks: [task, task, task] }] } };
+  const verdict = evaluate(snapshot, DEFAULT_THRESHOLDS);
+  assert.deepEqual(verdict.reasons.map((r) => [r.signal, r.value, r.unit]), [['dirty', 3, 'tasks']]);
+  assert.match(verdict.reasons[0]?.message ?? '', /3 writers throttled in balance_dirty_pages/);
+  const { maxDirty: _off, ...withoutDirty } = DEFAULT_THRESHOLDS;
+  assert.equal(evaluate(snapshot, withoutDirty).healthy, true);
 });
