@@ -10,6 +10,8 @@ import { VERSION } from '../version.ts';
 import { lastValue } from './flag-values.ts';
 import { processIo, type CliIo } from './io.ts';
 import { RUN_FLAGS, runOptionsFromFlags } from './run-flags.ts';
+import { checkCli } from './check-cli.ts';
+import { THRESHOLD_OPTIONS } from './gate-flags.ts';
 
 type Handler = () => Promise<number>;
 
@@ -41,6 +43,15 @@ function parser(args: string[], io: CliIo, select: (h: Handler) => void): Argv {
         })
         .example('ioguard status --json', 'machine-readable'),
       (args) => select(() => statusCli(args as Record<string, unknown>, io)),
+    )
+    .command(
+      'check',
+      "Show the system's I/O health and whether the thresholds hold (exit 0) or not (exit 75)",
+      (y) => y
+        .options({ json: { type: 'boolean', default: false, describe: 'Print JSON with stable field names' }, ...THRESHOLD_OPTIONS })
+        .example('ioguard check --path /srv/backup', 'health of the disks behind /srv/backup')
+        .example('ioguard check --max-io-pressure 20 || exit 0', 'in a script: do nothing when I/O is busy'),
+      (args) => select(() => checkCli(args as Record<string, unknown>, io)),
     )
     .demandCommand(1, 'name a command: run, status or check')
     .strict()

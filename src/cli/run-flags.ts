@@ -2,7 +2,9 @@ import type { Options } from 'yargs';
 import { IoguardError, invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import type { RunOptions } from '../run/options.ts';
+import { parseIoPriority } from '../gate/io-priority.ts';
 import { choiceFlag, durationFlag, intFlag, lastValue } from './flag-values.ts';
+import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
 
 /** Every flag of `ioguard run`: the single source for parsing, --help and docs/cli.md. */
 export const RUN_FLAGS: Record<string, Options> = {
@@ -17,6 +19,8 @@ export const RUN_FLAGS: Record<string, Options> = {
   'skip-exit-code': { type: 'string', describe: 'Exit status for a skip (e.g. 0 so cron stays quiet)', default: '75' },
   'log-file': { type: 'string', describe: 'Decision log, one JSON line per decision (default /var/log/ioguard/ioguard.log for root, else $XDG_STATE_HOME/ioguard/ioguard.log); "-" for none' },
   verbose: { type: 'boolean', describe: 'Also print routine decisions (skipped, finished) on stderr', default: false },
+  ...GATE_OPTIONS,
+  ...THRESHOLD_OPTIONS,
 };
 
 /** Turn parsed flags into runCommand options; every bad value names its flag. */
@@ -35,7 +39,15 @@ export function runOptionsFromFlags(args: Record<string, unknown>): RunOptions {
     killSignal: lastValue(args['kill-signal']) ?? 'TERM',
     skipExitCode: intFlag(args, 'skip-exit-code', 0, 255) as number,
     forwardSignals: true,
+    gate: gateFromFlags(args),
   };
+  const ionice = lastValue(args.ionice);
+  if (ionice !== undefined) o.ionice = parseIoPriority(ionice, '--ionice');
+  const nice = lastValue(args.nice);
+  if (nice !== undefined) {
+    if (!/^-?\d+$/.test(nice.trim()) || Number(nice) < -20 || Number(nice) > 19) throw invalidOption('--nice', nice, 'an integer from -20 to 19');
+    o.nice = Number(nice);
+  }
   const name = lastValue(args.name);
   if (name !== undefined) o.name = validateJobName(name, '--name');
   const lockDir = lastValue(args['lock-dir']);

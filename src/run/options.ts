@@ -2,6 +2,8 @@ import { IoguardError, invalidOption } from '../errors/ioguard-error.ts';
 import { EXIT } from '../errors/exit-codes.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import type { OnBusy } from '../lock/acquire.ts';
+import { normalizeGate, type GateOptions, type NormalizedGate } from '../gate/gate-options.ts';
+import { parseIoPriority, validateNice, type IoPriority } from '../gate/io-priority.ts';
 import { normalizeSignal } from '../terminate/signal-group.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
@@ -34,8 +36,16 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Person-facing one-line messages (the CLI prints them on stderr). */
   report?: (line: string, kind: 'alert' | 'info') => void;
+  /** The pressure gate: thresholds and what to do when one trips. On by default. */
+  gate?: GateOptions;
+  /** I/O priority of the job, e.g. 'idle' or { class: 'best-effort', level: 7 }. Applies always. */
+  ionice?: IoPriority | string;
+  /** CPU niceness of the job (-20..19). Applies always. */
+  nice?: number;
   /** How often the wrapper samples its job for progress. Default min(5 s, stuckAfter / 5). */
   sampleIntervalMs?: number;
+  /** First re-check delay while deferring (doubles up to 30 s). Default 2 s. */
+  gateRetryMs?: number;
   procRoot?: string;
   sysRoot?: string;
   /** Clock, for tests. */
@@ -53,6 +63,9 @@ export interface NormalizedRunOptions {
   killAfterMs: number;
   skipExitCode: number;
   logFile: string | false | undefined;
+  gate: NormalizedGate;
+  ionice: IoPriority | undefined;
+  nice: number | undefined;
 }
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
@@ -93,5 +106,8 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     killAfterMs: duration('killAfterMs', o.killAfterMs, 30_000) as number,
     skipExitCode,
     logFile: o.logFile,
+    gate: normalizeGate(o.gate),
+    ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),
+    nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),
   };
 }

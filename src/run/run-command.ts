@@ -15,6 +15,9 @@ import { selfIdentity } from '../proc/self.ts';
 import { JobTermination } from '../terminate/job-termination.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 import { formatDuration } from '../util/duration.ts';
+import { devicesIgnoringPriority, priorityPrefix } from '../gate/io-priority.ts';
+import { passGate } from '../gate/pressure-gate.ts';
+import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
 import { Interrupts } from './interrupts.ts';
 import { normalizeRunOptions, type NormalizedRunOptions, type RunOptions } from './options.ts';
@@ -143,7 +146,49 @@ async function runHeld(ctx: RunContext, lock: HeldLock, bootId: string, waitedMs
       ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
       return result;
     }
-    const job = spawnJob(ctx.argv, { cwd: options.cwd, env: options.env });
+    let ionice = o.ionice;
+    let nice = o.nice;
+    let devices: string[] | undefined;
+    if (o.gate.enabled) {
+      const gate = await passGate(o.gate, {
+        roots: ctx.roots,
+        now,
+        log: ctx.log,
+        signal: ctx.interrupts.signal,
+        onDeferring: () => {
+          record.phase = 'deferring';
+          record.updatedAt = now();
+          lock.write(record);
+        },
+        ...(options.gateRetryMs === undefined ? {} : { firstRetryMs: options.gateRetryMs }),
+      });
+      result.figures = gate.figures;
+      result.waitedMs += gate.deferredMs;
+      devices = gate.snapshot.path?.disks ?? gate.snapshot.disks.map((d) => d.name);
+      if (gate.action === 'skip') {
+        const received = ctx.interrupts.received;
+        result.outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
+        result.reason = gate.interrupted ? `interrupted by ${received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;
+        result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
+        ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
+        ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
+        return result;
+      }
+      if (gate.action === 'throttle') {
+        ionice = { class: 'idle' };
+        nice = 19;
+      }
+      record.phase = 'starting';
+    }
+    const prefix = priorityPrefix(ionice, nice);
+    if (ionice) {
+      const ignoring = devicesIgnoringPriority(devices ?? [...(listWholeDisks(ctx.roots) ?? [])], ctx.roots);
+      if (ignoring.length > 0) {
+        ctx.log.log('warn', 'io-priority-ignored', `I/O scheduler ignores I/O priorities on ${ignoring.map((d) => `${d.device} (${d.scheduler})`).join(', ')}: --ionice has no effect there`, { devices: ignoring });
+      }
+    }
+    const jobStartedAt = now();
+    const job = spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env: options.env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -158,7 +203,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, bootId: string, waitedMs
     const leaderStart = readPidStat(pid, ctx.roots)?.starttime ?? 0;
     record.job = { pid, starttime: leaderStart, pgid: pid };
     record.phase = 'running';
-    record.deadline = o.timeoutMs === undefined ? null : startedAt + o.timeoutMs;
+    record.startedAt = jobStartedAt;
+    record.deadline = o.timeoutMs === undefined ? null : jobStartedAt + o.timeoutMs;
     const supervisor = new Supervisor({
       lock,
       record,
@@ -206,7 +252,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, bootId: string, waitedMs
     }
     await termination.done;
     if (!exit) job.unref();
-    result.durationMs = now() - startedAt;
+    result.durationMs = now() - jobStartedAt;
     result.timedOut = termination.timedOut;
     result.isForcefullyTerminated = termination.forced;
     result.jobExitCode = exit?.exitCode ?? null;

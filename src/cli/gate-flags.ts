@@ -1,0 +1,47 @@
+import type { Options } from 'yargs';
+import { ON_PRESSURE, DEFAULT_GATE_WINDOW_MS, type GateOptions } from '../gate/gate-options.ts';
+import { DEFAULT_THRESHOLDS, THRESHOLD_FLAGS, parseThresholdOptions, type Thresholds } from '../probe/thresholds.ts';
+import { choiceFlag, durationFlag, lastValue } from './flag-values.ts';
+
+const d = DEFAULT_THRESHOLDS;
+
+/** The thresholds, shared by `check` and `run`. */
+export const THRESHOLD_OPTIONS: Record<string, Options> = {
+  'max-io-pressure': { type: 'string', describe: `Most io "some" stall % over the window (PSI) [default: ${d.maxIoPressure}]` },
+  'max-io-full': { type: 'string', describe: `Most io "full" stall % over the window [default: ${d.maxIoFull}]` },
+  'max-util': { type: 'string', describe: 'Most %util of the path\'s disks, or of any disk without --path [default: off with PSI, 90 without]' },
+  'max-dirty': { type: 'string', describe: `Most dirty+writeback pages, % of the point where writers get throttled [default: ${d.maxDirty}]` },
+  'max-blocked': { type: 'string', describe: `Most tasks in D state [default: ${d.maxBlocked}]` },
+  'min-free': { type: 'string', describe: 'Least free space on --path, PCT% or SIZE (e.g. 10% or 20G) [default: 5%]' },
+  'max-load': { type: 'string', describe: `Most 1-minute load per CPU [default: ${d.maxLoad}]` },
+  path: { type: 'string', describe: 'The job\'s working path: its disks for util%, its filesystem for free space' },
+  window: { type: 'string', describe: 'How long each look samples PSI and disk counters', default: `${DEFAULT_GATE_WINDOW_MS}ms` },
+};
+
+/** `run` only: what the gate does when a threshold trips. */
+export const GATE_OPTIONS: Record<string, Options> = {
+  'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check with backoff), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
+  'defer-max': { type: 'string', describe: 'Longest deferral before skipping', default: '10m' },
+  'no-gate': { type: 'boolean', describe: 'Do not look at system pressure at all', default: false },
+  ionice: { type: 'string', describe: 'I/O priority of the job: idle, best-effort[:0-7], realtime[:0-7]' },
+  nice: { type: 'string', describe: 'CPU niceness of the job, -20..19' },
+};
+
+export function thresholdsFromFlags(args: Record<string, unknown>): Thresholds {
+  const raw: Record<string, string | undefined> = {};
+  for (const [flag] of THRESHOLD_FLAGS) raw[flag] = lastValue(args[flag]);
+  return parseThresholdOptions(raw);
+}
+
+export function gateFromFlags(args: Record<string, unknown>): GateOptions {
+  const gate: GateOptions = {
+    enabled: !args['no-gate'],
+    thresholds: thresholdsFromFlags(args),
+    onPressure: choiceFlag(args, 'on-pressure', ON_PRESSURE) ?? 'defer',
+    deferMaxMs: durationFlag(args, 'defer-max') as number,
+    windowMs: durationFlag(args, 'window') as number,
+  };
+  const path = lastValue(args.path);
+  if (path !== undefined) gate.path = path;
+  return gate;
+}

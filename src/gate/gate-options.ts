@@ -1,0 +1,53 @@
+import { invalidOption } from '../errors/ioguard-error.ts';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../probe/thresholds.ts';
+
+export type OnPressure = 'defer' | 'skip' | 'throttle' | 'run';
+
+/** The pressure gate of a run: whether to look, what limits, and what to do when one trips. */
+export interface GateOptions {
+  /** False turns the gate off (`--no-gate`). Default true. */
+  enabled?: boolean;
+  thresholds?: Thresholds;
+  /** Default 'defer'. */
+  onPressure?: OnPressure;
+  /** Longest deferral before skipping. Default 10 minutes. */
+  deferMaxMs?: number;
+  /** Sampling window of each look. Default 500 ms. */
+  windowMs?: number;
+  /** The job's working path: its devices for util%, its filesystem for free space. */
+  path?: string;
+}
+
+export interface NormalizedGate {
+  enabled: boolean;
+  thresholds: Thresholds;
+  onPressure: OnPressure;
+  deferMaxMs: number;
+  windowMs: number;
+  path: string | undefined;
+}
+
+export const ON_PRESSURE: readonly OnPressure[] = ['defer', 'skip', 'throttle', 'run'];
+
+/** 500 ms: long enough for a stable stall% (PSI totals are exact at read time), short enough for cron. */
+export const DEFAULT_GATE_WINDOW_MS = 500;
+
+export function normalizeGate(g: GateOptions | undefined): NormalizedGate {
+  const o = g ?? {};
+  const onPressure = o.onPressure ?? 'defer';
+  if (!ON_PRESSURE.includes(onPressure)) throw invalidOption('gate.onPressure', onPressure, `one of ${ON_PRESSURE.join(', ')}`);
+  const ms = (name: string, v: number | undefined, d: number): number => {
+    if (v === undefined) return d;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidOption(`gate.${name}`, v, 'a number of milliseconds >= 0');
+    return v;
+  };
+  if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalidOption('gate.path', o.path, 'a path');
+  return {
+    enabled: o.enabled ?? true,
+    thresholds: o.thresholds ?? { ...DEFAULT_THRESHOLDS },
+    onPressure,
+    deferMaxMs: ms('deferMaxMs', o.deferMaxMs, 600_000),
+    windowMs: Math.max(50, ms('windowMs', o.windowMs, DEFAULT_GATE_WINDOW_MS)),
+    path: o.path,
+  };
+}
