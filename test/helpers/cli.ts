@@ -44,14 +44,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Start `ioguard ARGS` as a real process. */
-export function startIoguard(args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+export type Started = ChildProcess & { done: Promise<CliResult>; exited: Promise<CliResult> };
+
+/** Start `ioguard ARGS` as a real process; its output is collected from the start. */
+export function startIoguard(args: string[], options: SpawnOptions = {}): Started {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options }) as Started;
+  child.exited = collect(child, true);
+  child.done = collect(child, false);
+  return child;
 }
 
 /** Run `ioguard ARGS` to the end and collect its output. */
 export function runIoguard(args: string[], options: SpawnOptions = {}): Promise<CliResult> {
-  return finished(startIoguard(args, options));
+  return startIoguard(args, options).done;
 }
 
 /**
@@ -59,6 +64,12 @@ export function runIoguard(args: string[], options: SpawnOptions = {}): Promise<
  * close: a process that survived SIGKILL still holds them.
  */
 export function finished(child: ChildProcess, { onExit = false } = {}): Promise<CliResult> {
+  const started = child as Partial<Started>;
+  if (started.done && started.exited) return onExit ? started.exited : started.done;
+  return collect(child, onExit);
+}
+
+function collect(child: ChildProcess, onExit: boolean): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
