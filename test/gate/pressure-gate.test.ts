@@ -7,7 +7,8 @@ import { diskMajMinOf, exclusiveLoad, startThrottledWriter } from '../probe/help
 const b = sandbox();
 after(() => b.cleanup());
 // A low limit: system PSI weighs CPUs by busy time, so one stalled writer on 2 CPUs reads 50-100%.
-const LIMIT = ['--max-io-pressure', '30', '--max-io-full', 'off'];
+// The other checks are off so that another test file's buffered writer cannot trip them.
+const LIMIT = ['--max-io-pressure', '30', '--max-io-full', 'off', '--max-dirty', 'off', '--max-blocked', 'off', '--max-load', 'off'];
 
 async function withLoad(fn: (stopLoad: () => Promise<void>) => Promise<void>): Promise<void> {
   await exclusiveLoad(async () => {
@@ -25,13 +26,6 @@ async function withLoad(fn: (stopLoad: () => Promise<void>) => Promise<void>): P
   });
 }
 
-async function waitHealthy(): Promise<void> {
-  const end = Date.now() + 20_000;
-  while ((await runIoguard(['check', ...LIMIT, '--window', '500ms'], { env: b.env })).code !== 0) {
-    if (Date.now() > end) throw new Error('io pressure did not fall below 30%');
-  }
-}
-
 describe('the pressure gate under real I/O load (cgroup-throttled direct-I/O writer)', () => {
   it('--on-pressure skip exits 75 and names io pressure; once the load stops the same command runs', async () => {
     await withLoad(async (stopLoad) => {
@@ -41,8 +35,10 @@ describe('the pressure gate under real I/O load (cgroup-throttled direct-I/O wri
       const skipped = b.events().filter((e) => e.event === 'skipped').pop();
       assert.ok(Number((skipped?.figures as Record<string, number>).ioPressure) > 30, 'the log line holds the measured figure');
       await stopLoad();
-      await waitHealthy();
-      const again = await runIoguard(['run', '--on-pressure', 'skip', ...LIMIT, '--', 'true'], { env: b.env });
+      // Pressure decays within a second or two; the same command runs once it has.
+      const end = Date.now() + 20_000;
+      let again = await runIoguard(['run', '--on-pressure', 'skip', ...LIMIT, '--', 'true'], { env: b.env });
+      while (again.code === 75 && Date.now() < end) again = await runIoguard(['run', '--on-pressure', 'skip', ...LIMIT, '--', 'true'], { env: b.env });
       assert.equal(again.code, 0);
     });
   });
