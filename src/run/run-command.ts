@@ -1,40 +1,22 @@
-import { hostname } from 'node:os';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { invalidOption } from '../errors/ioguard-error.ts';
-import { takeJobLock, type LockOutcome } from '../lock/acquire.ts';
+import type { LockOutcome } from '../lock/acquire.ts';
 import type { HeldLock } from '../lock/held-lock.ts';
 import { deriveJobName } from '../lock/job-key.ts';
-import { ensureLockDir, resolveLockDir } from '../lock/lock-dir.ts';
-import type { RunRecord } from '../lock/record.ts';
-import { openDecisionLog, silentLog, type DecisionLog } from '../log/decision-log.ts';
-import { defaultLogFile } from '../log/log-path.ts';
-import { readBootId } from '../proc/boot-id.ts';
 import { listGroupMembers, readPidStat } from '../proc/processes.ts';
-import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
-import { selfIdentity } from '../proc/self.ts';
 import { JobTermination } from '../terminate/job-termination.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 import { formatDuration } from '../util/duration.ts';
 import { devicesIgnoringPriority, priorityPrefix } from '../gate/io-priority.ts';
-import { passGate } from '../gate/pressure-gate.ts';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
-import { Interrupts } from './interrupts.ts';
-import { normalizeRunOptions, type NormalizedRunOptions, type RunOptions } from './options.ts';
+import { createRunContext, newRecord, takeLockFor, type RunContext } from './context.ts';
+import { gateStep } from './gate-step.ts';
+import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
 import { spawnJob } from './spawn-job.ts';
 import { Supervisor } from './supervisor.ts';
 
-export interface RunContext {
-  name: string;
-  argv: readonly string[];
-  o: NormalizedRunOptions;
-  roots: ProcRoots;
-  now: () => number;
-  log: DecisionLog;
-  report: (line: string, kind: 'alert' | 'info') => void;
-  interrupts: Interrupts;
-}
 
 /**
  * Everything `ioguard run` does, as a function: take the job's lock (judging the previous run),
@@ -46,46 +28,17 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
     throw invalidOption('argv', argv, 'a non-empty array of strings (the command and its arguments)');
   }
   const o = normalizeRunOptions(options);
-  const uid = process.getuid?.() ?? 0;
-  const lockDir = resolveLockDir(o.lockDir, { env: process.env, uid });
-  ensureLockDir(lockDir, uid);
-  const name = o.name ?? deriveJobName(argv);
-  const report = options.report ?? ((): void => {});
-  const opened = o.logFile === false ? { log: silentLog } : openDecisionLog(o.logFile ?? defaultLogFile(process.env, uid), name);
-  if (opened.problem) report(`ioguard: ${opened.problem}`, 'alert');
-  const ctx: RunContext = {
-    name,
-    argv,
-    o,
-    roots: resolveRoots({ ...(options.procRoot ? { procRoot: options.procRoot } : {}), ...(options.sysRoot ? { sysRoot: options.sysRoot } : {}) }),
-    now: options.now ?? Date.now,
-    log: opened.log,
-    report,
-    interrupts: new Interrupts(options.forwardSignals ?? false, options.signal),
-  };
+  const ctx = createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
   try {
-    const bootId = readBootId(ctx.roots);
-    const outcome = await takeJobLock({
-      name,
-      lockDir,
-      onBusy: o.onBusy,
-      waitMs: o.waitMs,
-      stuckAfterMs: o.stuckAfterMs,
-      killAfterMs: o.killAfterMs,
-      bootId,
-      roots: ctx.roots,
-      now: ctx.now,
-      signal: ctx.interrupts.signal,
-      onEvent: (event, fields) => ctx.log.log('info', event as 'reclaimed', event, fields),
-    });
+    const outcome = await takeLockFor(ctx);
     if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
-    return await runHeld(ctx, outcome.lock, bootId, outcome.waitedMs, options);
+    return await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
   } finally {
     ctx.interrupts.dispose();
   }
 }
 
-function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>): RunResult {
+export function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>): RunResult {
   const now = ctx.now();
   const result = emptyResult(ctx.name);
   result.holder = holderInfo(outcome.previous, now);
@@ -114,25 +67,9 @@ function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acqu
   return result;
 }
 
-async function runHeld(ctx: RunContext, lock: HeldLock, bootId: string, waitedMs: number, options: RunOptions): Promise<RunResult> {
+async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, options: RunOptions): Promise<RunResult> {
   const { o, now } = ctx;
-  const startedAt = now();
-  const record: RunRecord = {
-    version: 1,
-    name: ctx.name,
-    phase: 'starting',
-    bootId,
-    host: hostname(),
-    wrapper: selfIdentity(ctx.roots),
-    job: null,
-    argv: [...ctx.argv],
-    startedAt,
-    deadline: null,
-    updatedAt: startedAt,
-    lastProgressAt: startedAt,
-    evidence: [],
-    survivors: [],
-  };
+  const record = newRecord(ctx);
   let keepRecord = false;
   const result = emptyResult(ctx.name);
   result.waitedMs = waitedMs;
@@ -146,40 +83,11 @@ async function runHeld(ctx: RunContext, lock: HeldLock, bootId: string, waitedMs
       ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
       return result;
     }
-    let ionice = o.ionice;
-    let nice = o.nice;
-    let devices: string[] | undefined;
-    if (o.gate.enabled) {
-      const gate = await passGate(o.gate, {
-        roots: ctx.roots,
-        now,
-        log: ctx.log,
-        signal: ctx.interrupts.signal,
-        onDeferring: () => {
-          record.phase = 'deferring';
-          record.updatedAt = now();
-          lock.write(record);
-        },
-        ...(options.gateRetryMs === undefined ? {} : { firstRetryMs: options.gateRetryMs }),
-      });
-      result.figures = gate.figures;
-      result.waitedMs += gate.deferredMs;
-      devices = gate.snapshot.path?.disks ?? gate.snapshot.disks.map((d) => d.name);
-      if (gate.action === 'skip') {
-        const received = ctx.interrupts.received;
-        result.outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
-        result.reason = gate.interrupted ? `interrupted by ${received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;
-        result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
-        ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
-        ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
-        return result;
-      }
-      if (gate.action === 'throttle') {
-        ionice = { class: 'idle' };
-        nice = 19;
-      }
-      record.phase = 'starting';
-    }
+    const gate = await gateStep(ctx, lock, record, result, options.gateRetryMs);
+    if (!gate.proceed) return result;
+    const ionice = gate.throttled ? { class: 'idle' as const } : o.ionice;
+    const nice = gate.throttled ? 19 : o.nice;
+    const devices = gate.devices;
     const prefix = priorityPrefix(ionice, nice);
     if (ionice) {
       const ignoring = devicesIgnoringPriority(devices ?? [...(listWholeDisks(ctx.roots) ?? [])], ctx.roots);

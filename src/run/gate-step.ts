@@ -1,0 +1,43 @@
+import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
+import { passGate } from '../gate/pressure-gate.ts';
+import type { HeldLock } from '../lock/held-lock.ts';
+import type { RunRecord } from '../lock/record.ts';
+import { signalNumber } from '../terminate/signal-group.ts';
+import type { RunContext } from './context.ts';
+import type { RunResult } from './result.ts';
+
+export type GateStep = { proceed: false } | { proceed: true; throttled: boolean; devices: string[] | undefined };
+
+/**
+ * The pressure gate between taking the lock and starting the job. A skip fills `result` (skipped
+ * or deferred-then-skipped, with the figures) and says not to proceed; deferring shows in the record.
+ */
+export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, firstRetryMs?: number): Promise<GateStep> {
+  const { o, now } = ctx;
+  if (!o.gate.enabled) return { proceed: true, throttled: false, devices: undefined };
+  const gate = await passGate(o.gate, {
+    roots: ctx.roots,
+    now,
+    log: ctx.log,
+    signal: ctx.interrupts.signal,
+    onDeferring: () => {
+      record.phase = 'deferring';
+      record.updatedAt = now();
+      lock.write(record);
+    },
+    ...(firstRetryMs === undefined ? {} : { firstRetryMs }),
+  });
+  result.figures = gate.figures;
+  result.waitedMs += gate.deferredMs;
+  record.phase = 'starting';
+  if (gate.action === 'skip') {
+    const received = ctx.interrupts.received;
+    result.outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
+    result.reason = gate.interrupted ? `interrupted by ${received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;
+    result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
+    ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
+    ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
+    return { proceed: false };
+  }
+  return { proceed: true, throttled: gate.action === 'throttle', devices: gate.snapshot.path?.disks ?? gate.snapshot.disks.map((d) => d.name) };
+}
