@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import('../dist/cli.bundle.js').then((cli) => cli.main(process.argv.slice(2)));
+import('../dist/cli-bundle/ioguard.js').then((cli) => cli.main(process.argv.slice(2)));

@@ -5,10 +5,11 @@ import { formatCheck } from '../probe/format-check.ts';
 import { toCheckJson } from '../probe/check-json.ts';
 import { durationFlag, lastValue } from './flag-values.ts';
 import { thresholdsFromFlags } from './gate-flags.ts';
+import type { ParsedArgs } from './flag-table.ts';
 import type { CliIo } from './io.ts';
 
 /** `ioguard check`: the system's I/O health; exit 0 healthy, 75 when a threshold does not hold. */
-export async function checkCli(args: Record<string, unknown>, io: CliIo): Promise<number> {
+export async function checkCli({ flags: args }: ParsedArgs, io: CliIo): Promise<number> {
   const thresholds = thresholdsFromFlags(args);
   const path = lastValue(args.path);
   const snapshot = await probe({ windowMs: durationFlag(args, 'window') as number, ...(path === undefined ? {} : { path }) });

@@ -1,7 +1,7 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
 import { parseDuration } from '../util/duration.ts';
 
-/** yargs turns a repeated string flag into an array: the last one wins, as in most tools. */
+/** A flag's value as a string; for an array (the library's callers), the last one wins, as in most tools. */
 export function lastValue(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return lastValue(value[value.length - 1]);

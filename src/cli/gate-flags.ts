@@ -1,12 +1,12 @@
-import type { Options } from 'yargs';
 import { ON_PRESSURE, DEFAULT_GATE_WINDOW_MS, type GateOptions } from '../gate/gate-options.ts';
 import { DEFAULT_THRESHOLDS, THRESHOLD_FLAGS, parseThresholdOptions, type Thresholds } from '../probe/thresholds.ts';
 import { choiceFlag, durationFlag, lastValue } from './flag-values.ts';
+import type { FlagTable, FlagValues } from './flag-table.ts';
 
 const d = DEFAULT_THRESHOLDS;
 
 /** The thresholds, shared by `check` and `run`. */
-export const THRESHOLD_OPTIONS: Record<string, Options> = {
+export const THRESHOLD_OPTIONS: FlagTable = {
   'max-io-pressure': { type: 'string', describe: `Most io "some" stall % over the window (PSI) [default: ${d.maxIoPressure}]` },
   'max-io-full': { type: 'string', describe: `Most io "full" stall % over the window [default: ${d.maxIoFull}]` },
   'max-util': { type: 'string', describe: 'Most %util of the path\'s disks, or of any disk without --path [default: off with PSI, 90 without]' },
@@ -19,7 +19,7 @@ export const THRESHOLD_OPTIONS: Record<string, Options> = {
 };
 
 /** `run` only: what the gate does when a threshold trips. */
-export const GATE_OPTIONS: Record<string, Options> = {
+export const GATE_OPTIONS: FlagTable = {
   'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check with backoff), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
   'defer-max': { type: 'string', describe: 'Longest deferral before skipping', default: '10m' },
   'no-gate': { type: 'boolean', describe: 'Do not look at system pressure at all', default: false },
@@ -27,13 +27,13 @@ export const GATE_OPTIONS: Record<string, Options> = {
   nice: { type: 'string', describe: 'CPU niceness of the job, -20..19' },
 };
 
-export function thresholdsFromFlags(args: Record<string, unknown>): Thresholds {
+export function thresholdsFromFlags(args: FlagValues): Thresholds {
   const raw: Record<string, string | undefined> = {};
   for (const [flag] of THRESHOLD_FLAGS) raw[flag] = lastValue(args[flag]);
   return parseThresholdOptions(raw);
 }
 
-export function gateFromFlags(args: Record<string, unknown>): GateOptions {
+export function gateFromFlags(args: FlagValues): GateOptions {
   const gate: GateOptions = {
     enabled: !args['no-gate'],
     thresholds: thresholdsFromFlags(args),

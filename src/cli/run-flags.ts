@@ -1,13 +1,13 @@
-import type { Options } from 'yargs';
 import { IoguardError, invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import type { RunOptions } from '../run/options.ts';
 import { parseIoPriority } from '../gate/io-priority.ts';
 import { choiceFlag, durationFlag, intFlag, lastValue } from './flag-values.ts';
+import type { FlagTable, FlagValues } from './flag-table.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
 
 /** Every flag of `ioguard run`: the single source for parsing, --help and docs/cli.md. */
-export const RUN_FLAGS: Record<string, Options> = {
+export const RUN_FLAGS: FlagTable = {
   name: { type: 'string', describe: 'Job key, 1-128 of A-Za-z0-9._- (default: derived from the whole command line)' },
   'lock-dir': { type: 'string', describe: 'Lock folder (default $IOGUARD_LOCK_DIR, /run/ioguard for root, $XDG_RUNTIME_DIR/ioguard, /tmp/ioguard-<uid>)' },
   'on-busy': { type: 'string', describe: 'Previous run still working: skip (exit 75), wait (bounded by --wait), replace (terminate it, then start)', default: 'skip' },
@@ -24,7 +24,7 @@ export const RUN_FLAGS: Record<string, Options> = {
 };
 
 /** Turn parsed flags into runCommand options; every bad value names its flag. */
-export function runOptionsFromFlags(args: Record<string, unknown>): RunOptions {
+export function runOptionsFromFlags(args: FlagValues): RunOptions {
   const onBusy = choiceFlag(args, 'on-busy', ['skip', 'wait', 'replace'] as const) ?? 'skip';
   const waitMs = durationFlag(args, 'wait');
   if (onBusy === 'wait' && waitMs === undefined) throw new IoguardError('ERR_USAGE', '--on-busy wait needs --wait DURATION (waiting must be bounded)', { option: '--wait' });

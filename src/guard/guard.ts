@@ -8,6 +8,7 @@ import { normalizeRunOptions, type RunOptions } from '../run/options.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
 import { notStarted } from '../run/run-command.ts';
 import { formatDuration } from '../util/duration.ts';
+import { setLongTimeout } from '../util/long-timeout.ts';
 
 /** Options of `guard`: those of `runCommand` that make sense for a function in this process. */
 export type GuardOptions = Omit<RunOptions, 'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs'>;
@@ -55,7 +56,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
       const controller = new AbortController();
       let timedOut = false;
       ctx.interrupts.forwardTo(() => controller.abort(new Error('ioguard: run interrupted')));
-      const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => {
+      const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => {
         timedOut = true;
         record.phase = 'terminating';
         const line = `ioguard: job "${name}" timed out after ${formatDuration(o.timeoutMs as number)}; aborting its AbortSignal`;
@@ -72,7 +73,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
         result.outcome = 'failed';
         result.exitCode = 1;
       } finally {
-        if (timer) clearTimeout(timer);
+        timer?.clear();
       }
       result.durationMs = ctx.now() - started;
       if (timedOut) {

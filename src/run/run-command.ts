@@ -5,8 +5,9 @@ import type { HeldLock } from '../lock/held-lock.ts';
 import { deriveJobName } from '../lock/job-key.ts';
 import { listGroupMembers, readPidStat } from '../proc/processes.ts';
 import { JobTermination } from '../terminate/job-termination.ts';
-import { signalNumber } from '../terminate/signal-group.ts';
+import { signalGroup, signalNumber } from '../terminate/signal-group.ts';
 import { formatDuration } from '../util/duration.ts';
+import { setLongTimeout } from '../util/long-timeout.ts';
 import { devicesIgnoringPriority, priorityPrefix } from '../gate/io-priority.ts';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
@@ -136,7 +137,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       onEscalate: (left, after) => {
         const line = `ioguard: job "${ctx.name}": ${left} process(es) still alive ${formatDuration(o.killAfterMs)} after ${after}; sending SIGKILL`;
         ctx.report(line, 'alert');
-        ctx.log.log('warn', 'timed-out', line.slice(9), { remaining: left });
+        ctx.log.log('warn', 'escalated', line.slice(9), { remaining: left, after });
       },
     });
     ctx.interrupts.forwardTo((signal) => {
@@ -144,7 +145,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       record.phase = 'terminating';
       termination.forward(signal);
     });
-    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => {
+    const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => {
       record.phase = 'terminating';
       const line = `ioguard: job "${ctx.name}" timed out after ${formatDuration(o.timeoutMs as number)}; sending ${o.killSignal} to process group ${pid}`;
       ctx.report(line, 'alert');
@@ -152,9 +153,10 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       void termination.timeout();
     }, o.timeoutMs);
     const exit = await Promise.race([job.exited, termination.leaderSurvived.then(() => undefined)]);
-    if (timer) clearTimeout(timer);
+    timer?.clear();
     supervisor.stop();
-    if (exit && listGroupMembers(pid, ctx.roots, leaderStart).length > 0) {
+    // kill(-pgid, 0) fails when nothing (not even a zombie) is left: the common case skips the /proc scan.
+    if (exit && !termination.active && signalGroup(pid, 0) && listGroupMembers(pid, ctx.roots, leaderStart).length > 0) {
       ctx.log.log('info', 'swept', 'the leader exited; ending what is left of its process group', {});
       await termination.sweep();
     }

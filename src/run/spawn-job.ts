@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 
@@ -25,27 +25,39 @@ const NOT_EXECUTABLE = new Set(['EACCES', 'ENOEXEC', 'EISDIR', 'EPERM']);
 /**
  * Start the job as an argv array (never a shell string) in its own session and process group
  * (`detached`), with stdin, stdout and stderr passed straight through: nothing is buffered, so any
- * amount of output costs the wrapper no memory.
+ * amount of output costs the wrapper no memory. Plain child_process: execa cost ~20 ms of startup
+ * and everything it adds on top (group kill, escalation, sweep) is ours anyway (docs/decisions.md).
  */
 export function spawnJob(argv: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): SpawnedJob {
   const [file, ...args] = argv as [string, ...string[]];
-  const subprocess = execa(file, args, {
-    stdio: 'inherit',
-    detached: true,
-    buffer: false,
-    reject: false,
-    cleanup: false,
-    ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
-    ...(o.env === undefined ? {} : { env: o.env, extendEnv: false }),
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      stdio: 'inherit',
+      detached: true,
+      ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
+      ...(o.env === undefined ? {} : { env: o.env }),
+    });
+  } catch (error) {
+    // Node throws some exec failures (ENOEXEC, EISDIR...) at once and emits others (ENOENT, EACCES).
+    return { pid: undefined, exited: Promise.resolve(notStarted(error)), unref: () => {} };
+  }
+  const started = child;
+  const exited = new Promise<JobExit>((resolve) => {
+    // A failed start emits 'error' and no 'exit'; once started, 'exit' is the only ending.
+    started.on('error', (error) => {
+      if (started.pid === undefined) resolve(notStarted(error));
+    });
+    started.once('exit', (exitCode, signal) => {
+      if (signal) resolve({ exitCode: null, signal, spawnError: null, status: SIGNAL_EXIT_BASE + signalNumber(signal) });
+      else resolve({ exitCode: exitCode ?? 0, signal: null, spawnError: null, status: exitCode ?? 0 });
+    });
   });
-  const exited = subprocess.then((r): JobExit => {
-    const code = (r as { code?: string }).code;
-    if (r.exitCode === undefined && r.signal === undefined && code) {
-      const status = code === 'ENOENT' ? EXIT.notFound : NOT_EXECUTABLE.has(code) ? EXIT.notExecutable : EXIT.internal;
-      return { exitCode: null, signal: null, spawnError: code, status };
-    }
-    if (r.signal) return { exitCode: null, signal: r.signal, spawnError: null, status: SIGNAL_EXIT_BASE + signalNumber(r.signal) };
-    return { exitCode: r.exitCode ?? 0, signal: null, spawnError: null, status: r.exitCode ?? 0 };
-  });
-  return { pid: subprocess.pid, exited, unref: () => subprocess.unref() };
+  return { pid: started.pid, exited, unref: () => started.unref() };
+}
+
+function notStarted(error: unknown): JobExit {
+  const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+  const status = code === 'ENOENT' ? EXIT.notFound : NOT_EXECUTABLE.has(code) ? EXIT.notExecutable : EXIT.internal;
+  return { exitCode: null, signal: null, spawnError: code, status };
 }

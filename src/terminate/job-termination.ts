@@ -53,6 +53,11 @@ export class JobTermination {
     return this.running ?? this.terminate(this.o.killSignal);
   }
 
+  /** True once a termination (timeout, forwarded signal, sweep) has begun. */
+  get active(): boolean {
+    return this.running !== undefined;
+  }
+
   get done(): Promise<void> {
     return this.running ?? Promise.resolve();
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
@@ -83,5 +83,19 @@ describe('exit status and output pass through', () => {
     assert.equal(got.digest('hex'), expected.digest('hex'));
     assert.ok(peakKb > 0, 'RSS was measured');
     assert.ok(peakKb < 80 * 1024, `wrapper peak RSS ${peakKb} kB`);
+  });
+});
+
+describe('long and odd values', () => {
+  it('a --timeout longer than Node\'s 24.8-day timer limit does not fire at once', async () => {
+    const r = await runIoguard(['run', '--no-gate', '--timeout', '30d', '--', 'sh', '-c', 'sleep 0.3; exit 5'], { env: b.env });
+    assert.equal(r.code, 5);
+    assert.doesNotMatch(r.stderr, /TimeoutOverflowWarning|timed out/);
+  });
+
+  it('--log-file - turns the decision log off', async () => {
+    const r = await runIoguard(['run', '--no-gate', '--log-file', '-', '--', 'true'], { env: { ...b.env, IOGUARD_LOG_FILE: join(b.dir, 'must-not-exist.log') } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(join(b.dir, 'must-not-exist.log')), false);
   });
 });

@@ -1,0 +1,21 @@
+import { EXIT } from '../errors/exit-codes.ts';
+import { listJobs } from '../status/list-jobs.ts';
+import { formatStatusTable } from '../status/format-table.ts';
+import { parseDuration } from '../util/duration.ts';
+import type { ParsedArgs } from './flag-table.ts';
+import { lastValue } from './flag-values.ts';
+import type { CliIo } from './io.ts';
+
+/** `ioguard status [name]`: every job in the lock folder, as a table or JSON. */
+export async function statusCli({ flags, positionals }: ParsedArgs, io: CliIo): Promise<number> {
+  const stuck = lastValue(flags['stuck-after']);
+  const lockDir = lastValue(flags['lock-dir']);
+  const name = positionals[0];
+  const rows = await listJobs({
+    ...(lockDir ? { lockDir } : {}),
+    ...(name ? { name } : {}),
+    ...(stuck ? { stuckAfterMs: parseDuration(stuck, '--stuck-after') } : {}),
+  });
+  io.stdout(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows, io.isTTY));
+  return EXIT.ok;
+}
