@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { scanProcesses } from '../../src/proc/processes.ts';
 
 export const BIN = new URL('../../bin/ioguard.js', import.meta.url).pathname;
@@ -34,6 +35,17 @@ export function sandbox(): Sandbox {
       }
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A factory of sandboxes for one test file; all of them are removed when its tests end. */
+export function sandboxes(): () => Sandbox {
+  const all: Sandbox[] = [];
+  after(() => all.forEach((b) => b.cleanup()));
+  return () => {
+    const b = sandbox();
+    all.push(b);
+    return b;
   };
 }
 

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { finished, groupAlive, readJobRecord, runIoguard, sandbox, startIoguard, until } from '../helpers/cli.ts';
+import { describe, it } from 'node:test';
+import { finished, groupAlive, readJobRecord, runIoguard, sandboxes, startIoguard, until } from '../helpers/cli.ts';
 
-const boxes: Array<ReturnType<typeof sandbox>> = [];
-after(() => boxes.forEach((b) => b.cleanup()));
-function box(): ReturnType<typeof sandbox> {
-  const b = sandbox();
-  boxes.push(b);
-  return b;
-}
+const box = sandboxes();
 const NO_GATE = '--no-gate';
 
 describe('--on-busy: what happens when the previous run is still working', () => {

@@ -2,19 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { readBootId } from '../../src/proc/boot-id.ts';
 import { readPidStat } from '../../src/proc/processes.ts';
-import { groupAlive, readJobRecord, runIoguard, sandbox, startIoguard, until } from '../helpers/cli.ts';
+import { groupAlive, readJobRecord, runIoguard, sandbox, sandboxes, startIoguard, until } from '../helpers/cli.ts';
 import { vforkHelperPath } from '../helpers/d-state.ts';
 
-const boxes: Array<ReturnType<typeof sandbox>> = [];
-after(() => boxes.forEach((b) => b.cleanup()));
-function box(): ReturnType<typeof sandbox> {
-  const b = sandbox();
-  boxes.push(b);
-  return b;
-}
+const box = sandboxes();
 
 function writeRecord(b: ReturnType<typeof sandbox>, name: string, fields: Record<string, unknown>): void {
   mkdirSync(b.lockDir, { recursive: true, mode: 0o700 });

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
-import { groupAlive, readJobRecord, runIoguard, sandbox, startIoguard, finished, until } from '../helpers/cli.ts';
+import { describe, it } from 'node:test';
+import { groupAlive, readJobRecord, runIoguard, sandbox, sandboxes, startIoguard, finished, until } from '../helpers/cli.ts';
 
-const boxes: Array<ReturnType<typeof sandbox>> = [];
-after(() => boxes.forEach((b) => b.cleanup()));
-function box(): ReturnType<typeof sandbox> {
-  const b = sandbox();
-  boxes.push(b);
-  return b;
-}
+const box = sandboxes();
 const startedPid = (b: ReturnType<typeof sandbox>): number => Number(b.events().find((e) => e.event === 'started')?.jobPid);
 
 describe('bounding a run', () => {
