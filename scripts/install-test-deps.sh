@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses: gcc (the D-state helper), util-linux (flock), procps (ps,
-# the oracle for /proc parsing), sysstat (iostat, the oracle for disk util%), bindfs and fuse3
-# (a real FUSE mount for D state in close()), rsync (the incident benchmark).
+# the oracle for /proc parsing), sysstat (iostat, the oracle for disk util%), rsync.
 set -euo pipefail
 need=()
-for pair in gcc:gcc flock:util-linux ps:procps iostat:sysstat bindfs:bindfs fusermount3:fuse3 rsync:rsync; do
+for pair in gcc:gcc flock:util-linux ps:procps iostat:sysstat rsync:rsync; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
