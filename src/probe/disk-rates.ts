@@ -7,9 +7,11 @@ export interface IostatFigures {
   writesPerSec: number;
   readKBPerSec: number;
   writeKBPerSec: number;
+  /** Mean time per request (read + write + discard), queueing included, in ms. */
   awaitMs: number;
   readAwaitMs: number;
   writeAwaitMs: number;
+  /** aqu-sz: mean number of requests queued or in service. */
   queueSize: number;
 }
 

@@ -2,6 +2,7 @@ import type { PathDevices } from '../proc/path-devices.ts';
 import type { FsSpace } from '../proc/fs-space.ts';
 import type { PsiLine } from '../proc/parse-psi.ts';
 import type { DStateTask } from '../proc/d-state-tasks.ts';
+import type { IostatFigures } from './disk-rates.ts';
 
 /** A PSI line plus the stall measured over the probe's own window (avgN lag a step load by seconds). */
 export interface PsiWindow extends PsiLine {
@@ -22,22 +23,11 @@ export interface PsiSnapshot {
 }
 
 /** One device over the window, computed as `iostat -x` does. */
-export interface DiskRates {
+export interface DiskRates extends IostatFigures {
   name: string;
   major: number;
   minor: number;
   partition: boolean;
-  utilPercent: number;
-  readsPerSec: number;
-  writesPerSec: number;
-  readKBPerSec: number;
-  writeKBPerSec: number;
-  /** Mean time per request (read + write + discard), queueing included, in ms. */
-  awaitMs: number;
-  readAwaitMs: number;
-  writeAwaitMs: number;
-  /** aqu-sz: mean number of requests queued or in service. */
-  queueSize: number;
   /** From /sys/block/<dev>/inflight at the end of the window (undefined for partitions). */
   inFlightReads: number | undefined;
   inFlightWrites: number | undefined;

@@ -119,8 +119,8 @@ function fillProcesses(row: JobStatus, processes: ProcessSample[], culprit: numb
 function readWaiter(path: string, roots: { procRoot: string }): { pid: number; since: number } | undefined {
   try {
     const w = JSON.parse(readProcFile(path) ?? '') as { pid: number; since: number; starttime?: number };
-    const alive = readProcFile(`${roots.procRoot}/${w.pid}/stat`) !== undefined;
-    return alive && (w.starttime === undefined || isSameProcessAlive(w.pid, w.starttime, roots)) ? w : undefined;
+    const alive = w.starttime === undefined ? readProcFile(`${roots.procRoot}/${w.pid}/stat`) !== undefined : isSameProcessAlive(w.pid, w.starttime, roots);
+    return alive ? w : undefined;
   } catch {
     return undefined;
   }

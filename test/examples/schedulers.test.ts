@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { finished, runIoguard, sandbox, sleep } from '../helpers/cli.ts';
+import { maxOverlap } from '../helpers/overlap.ts';
 
 const box = sandbox();
 after(() => box.cleanup());
@@ -20,18 +21,6 @@ function parse(stdout: string): Line[] {
     const [kind = '', t = '', ...rest] = l.split(' ');
     return { kind, t: Number(t), rest: rest.join(' ') };
   });
-}
-
-/** The largest number of bodies running at once, from the start/end lines. */
-function maxOverlap(lines: readonly Line[]): number {
-  const events = lines.filter((l) => l.kind === 'start' || l.kind === 'end').sort((a, b) => a.t - b.t || (a.kind === 'end' ? -1 : 1));
-  let running = 0;
-  let max = 0;
-  for (const e of events) {
-    running += e.kind === 'start' ? 1 : -1;
-    max = Math.max(max, running);
-  }
-  return max;
 }
 
 for (const example of ['croner', 'node-cron']) {
