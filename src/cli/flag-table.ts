@@ -1,10 +1,11 @@
-import { parseArgs } from 'node:util';
+import parser from 'yargs-parser';
 import { IoguardError, invalidOption } from '../errors/ioguard-error.ts';
 
-/** One flag: the single source for parsing, defaults, validation and --help. */
+/** One flag: the single source for parsing, defaults, validation, --help and completion. */
 export interface FlagSpec {
   type: 'string' | 'boolean';
   describe: string;
+  /** A boolean defaulting to true is turned off with `--no-NAME` (yargs' boolean negation). */
   default?: string | boolean;
 }
 
@@ -19,100 +20,126 @@ export interface ParsedArgs {
   positionals: string[];
   /** Everything after the first `--`, untouched; undefined when there is no `--`. */
   rest: string[] | undefined;
-  /** `--help` or `--version` seen before `--`; wins over any other problem. */
+  /** `--help`/`-h` or `--version` seen before `--`; wins over any other problem. */
   help: boolean;
   version: boolean;
 }
 
 /**
- * Parse one command's arguments against its table. `parseArgs` only tokenizes (non-strict, so a
- * value like `-1m` reaches our validators and unknown flags get our message); the checks are here.
- * A repeated flag: the last one wins.
+ * yargs-parser, the engine of yargs, configured so that the job's argv after `--` arrives verbatim
+ * (`0x10`, `007`, `1e3` stay strings) and every flag is spelled one way (no camelCase copies, a
+ * repeated flag keeps its last value). yargs itself loads only for --help and completion.
+ */
+export const PARSER_CONFIGURATION = {
+  'populate--': true,
+  'boolean-negation': true,
+  'parse-positional-numbers': false,
+  'parse-numbers': false,
+  'camel-case-expansion': false,
+  'duplicate-arguments-array': false,
+  'greedy-arrays': false,
+  'dot-notation': false,
+  'short-option-groups': false,
+} as const;
+
+const BUILT_IN: FlagTable = {
+  help: { type: 'boolean', describe: 'Show help' },
+  version: { type: 'boolean', describe: 'Show the version number' },
+};
+
+/**
+ * Parse one command's arguments against its table. Unknown flags, a string flag without a value
+ * and a boolean given a value other than true/false are refused with one line naming the flag as
+ * typed (with a "did you mean" for a near miss); values are checked by the callers' validators.
  */
 export function parseFlags(args: readonly string[], table: FlagTable): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
-  for (const [name, spec] of Object.entries(table)) options[name] = { type: spec.type };
-  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
-  const parsed: ParsedArgs = { flags: {}, positionals: [], rest: undefined, help: false, version: false };
-  let problem: IoguardError | undefined;
-  for (const token of tokens) {
-    if (token.kind === 'option-terminator') {
-      parsed.rest = args.slice(token.index + 1);
-      break;
-    }
-    if (token.kind === 'positional') {
-      parsed.positionals.push(token.value);
-      continue;
-    }
-    if (token.name === 'help' || token.name === 'version') {
-      parsed[token.name] = true;
-      continue;
-    }
-    problem ??= flagProblem(token.name, token.rawName, token.value, token.inlineValue, table[token.name]);
-    if (problem) continue;
-    parsed.flags[token.name] = table[token.name]?.type === 'boolean' ? token.value !== 'false' : token.value;
-  }
+  const end = args.indexOf('--');
+  const before = end === -1 ? [...args] : args.slice(0, end);
+  const all: FlagTable = { ...table, ...BUILT_IN };
+  const names = Object.keys(all);
+  const { argv } = parser.detailed(before, {
+    configuration: PARSER_CONFIGURATION,
+    string: names.filter((n) => all[n]!.type === 'string'),
+    boolean: names.filter((n) => all[n]!.type === 'boolean'),
+    alias: { help: ['h'] },
+  });
+  const parsed: ParsedArgs = {
+    flags: {},
+    positionals: argv._.map(String),
+    // The raw arguments, not yargs-parser's `--` array: it is `[]` even when no `--` was given.
+    rest: end === -1 ? undefined : args.slice(end + 1),
+    help: argv.help === true,
+    version: argv.version === true,
+  };
+  const problem = findProblem(before, argv, all);
   if (problem && !parsed.help && !parsed.version) throw problem;
   for (const [name, spec] of Object.entries(table)) {
-    if (parsed.flags[name] === undefined && spec.default !== undefined) parsed.flags[name] = spec.default;
+    const value = argv[name] as string | boolean | undefined;
+    parsed.flags[name] = value ?? spec.default;
   }
   return parsed;
 }
 
-function flagProblem(name: string, rawName: string, value: string | undefined, inline: boolean | undefined, spec: FlagSpec | undefined): IoguardError | undefined {
-  if (!spec) return new IoguardError('ERR_USAGE', `Unknown argument: ${name}`);
-  if (spec.type === 'boolean') {
-    return value === undefined || value === 'true' || value === 'false' ? undefined : invalidOption(rawName, value, 'true or false');
+function findProblem(raw: readonly string[], argv: Record<string, unknown>, table: FlagTable): IoguardError | undefined {
+  for (const arg of raw) {
+    const name = flagName(arg);
+    const spec = name === undefined ? undefined : table[name];
+    if (!spec || name === undefined) continue;
+    const rawName = arg.split('=')[0] as string;
+    const inline = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : undefined;
+    if (spec.type === 'boolean' && inline !== undefined && inline !== 'true' && inline !== 'false') return invalidOption(rawName, inline, 'true or false');
+    // `--name --` or `--name --verbose` or `--stuck-after -1m`: a missing value, not a value that looks like a flag.
+    if (spec.type === 'string' && inline === undefined && argv[name] === '') {
+      return new IoguardError('ERR_USAGE', `${rawName} needs a value (use ${rawName}=VALUE for one that starts with -)`, { option: rawName });
+    }
   }
-  // `--name --` or `--name --verbose`: a forgotten value, not a value that looks like a flag.
-  if (value === undefined || (!inline && value.startsWith('--'))) {
-    return new IoguardError('ERR_USAGE', `${rawName} needs a value (use ${rawName}=VALUE for one that starts with -)`, { option: rawName });
+  for (const key of Object.keys(argv)) {
+    if (key === '_' || key === '--' || key === 'h' || table[key]) continue;
+    const typed = raw.find((a) => flagName(a) === key || flagName(a) === `no-${key}`) ?? (key.length === 1 ? `-${key}` : `--${key}`);
+    return unknownFlag(typed.split('=')[0] as string, Object.keys(table));
   }
   return undefined;
 }
 
-export interface HelpPage {
-  usage: string;
-  summary: string;
-  flags: FlagTable;
-  /** Positional arguments, shown before the flags. */
-  positionals?: Array<{ name: string; describe: string }>;
-  examples: Array<[command: string, meaning: string]>;
-  epilogue?: string;
+/** `--max-util=5` → `max-util`; `-h` → `h`; a value such as `-5` or `x` → undefined. */
+function flagName(arg: string): string | undefined {
+  const m = /^--?([^-=\d][^=]*)/.exec(arg);
+  return m?.[1];
 }
 
-/** `--help` text: every flag with its type and default, then examples. Plain ASCII, no width library. */
-export function formatHelp(page: HelpPage, width: number): string {
-  const rows: Array<[string, string]> = [];
-  for (const p of page.positionals ?? []) rows.push([`  ${p.name}`, p.describe]);
-  for (const [name, spec] of Object.entries(page.flags)) {
-    const shown = spec.default === undefined ? '' : ` [default: ${JSON.stringify(spec.default)}]`;
-    rows.push([`  --${name}${spec.type === 'string' ? ' VALUE' : ''}`, `${spec.describe}${shown}`]);
-  }
-  rows.push(['  --help', 'Show this help'], ['  --version', 'Show the version number']);
-  const left = Math.max(...rows.map(([l]) => l.length)) + 2;
-  const lines = [`Usage: ${page.usage}`, '', page.summary, ''];
-  if (page.positionals?.length) lines.push('Arguments and options:');
-  else lines.push('Options:');
-  for (const [l, r] of rows) lines.push(...wrap(l.padEnd(left), r, left, width));
-  if (page.examples.length > 0) {
-    lines.push('', 'Examples:');
-    for (const [command, meaning] of page.examples) lines.push(`  ${command}`, ...wrap(' '.repeat(6), meaning, 6, width));
-  }
-  if (page.epilogue) lines.push('', page.epilogue);
-  return `${lines.join('\n')}\n`;
+/** "Unknown flag --tiemout; did you mean --timeout?" for an edit distance of at most 2. */
+export function unknownFlag(typed: string, known: readonly string[]): IoguardError {
+  const bare = typed.replace(/^-+/, '');
+  const guess = closest(bare.replace(/^no-/, ''), known);
+  const hint = guess ? `; did you mean --${guess}?` : '';
+  return new IoguardError('ERR_USAGE', `unknown flag ${typed}${hint}`, { option: typed });
 }
 
-function wrap(first: string, text: string, indent: number, width: number): string[] {
-  const room = Math.max(30, width - indent);
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > room) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
+/** The nearest name within an edit distance of 2 (or a unique prefix), if any. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = c.startsWith(word) && word.length >= 3 ? 1 : distance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
   }
-  out.push(line);
-  return out.map((l, i) => (i === 0 ? first : ' '.repeat(indent)) + l);
+  return best;
+}
+
+/** Damerau-Levenshtein (optimal string alignment): a swapped pair of letters counts once. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }

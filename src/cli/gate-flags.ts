@@ -22,7 +22,7 @@ export const THRESHOLD_OPTIONS: FlagTable = {
 export const GATE_OPTIONS: FlagTable = {
   'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check with backoff), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
   'defer-max': { type: 'string', describe: 'Longest deferral before skipping', default: '10m' },
-  'no-gate': { type: 'boolean', describe: 'Do not look at system pressure at all', default: false },
+  gate: { type: 'boolean', describe: 'Look at system pressure before starting', default: true },
   ionice: { type: 'string', describe: 'I/O priority of the job: idle, best-effort[:0-7], realtime[:0-7]' },
   nice: { type: 'string', describe: 'CPU niceness of the job, -20..19' },
 };
@@ -35,7 +35,7 @@ export function thresholdsFromFlags(args: FlagValues): Thresholds {
 
 export function gateFromFlags(args: FlagValues): GateOptions {
   const gate: GateOptions = {
-    enabled: !args['no-gate'],
+    enabled: args.gate !== false,
     thresholds: thresholdsFromFlags(args),
     onPressure: choiceFlag(args, 'on-pressure', ON_PRESSURE) ?? 'defer',
     deferMaxMs: durationFlag(args, 'defer-max') as number,

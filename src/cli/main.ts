@@ -1,19 +1,13 @@
 import { EXIT, EXIT_MEANINGS } from '../errors/exit-codes.ts';
 import { IoguardError, isIoguardError } from '../errors/ioguard-error.ts';
 import { VERSION } from '../version.ts';
-import { formatHelp, parseFlags, type FlagTable, type HelpPage, type ParsedArgs } from './flag-table.ts';
+import type { Command } from './command.ts';
+import { closest, parseFlags, type FlagTable } from './flag-table.ts';
 import { THRESHOLD_OPTIONS } from './gate-flags.ts';
 import { processIo, type CliIo } from './io.ts';
+import { refuseMangledBytes } from './raw-bytes.ts';
 import { runCli } from './run-cli.ts';
 import { RUN_FLAGS } from './run-flags.ts';
-
-interface Command extends HelpPage {
-  name: string;
-  /** status and check load only when they run, so `run` never pays for them (citty's pattern). */
-  load: () => Promise<(args: ParsedArgs, io: CliIo) => Promise<number>>;
-  /** Most positionals the command takes before `--`. */
-  maxPositionals: number;
-}
 
 const EPILOGUE = `Exit status:\n${EXIT_MEANINGS.map((e) => `  ${e.code.padEnd(7)} ${e.meaning}`).join('\n')}`;
 const json = (describe: string): FlagTable[string] => ({ type: 'boolean', default: false, describe });
@@ -39,7 +33,11 @@ const COMMANDS: readonly Command[] = [
     usage: 'ioguard status [name] [options]',
     summary: 'Show every job in the lock folder: state, processes, wchan, age, progress.',
     positionals: [{ name: 'name', describe: 'Only this job' }],
-    flags: { json: json('Print an array of objects with stable field names'), 'lock-dir': RUN_FLAGS['lock-dir']!, 'stuck-after': RUN_FLAGS['stuck-after']! },
+    flags: {
+      json: json('Print an array of objects with stable field names'),
+      'lock-dir': RUN_FLAGS['lock-dir']!,
+      'stuck-after': { ...RUN_FLAGS['stuck-after']!, describe: 'A D-state process without progress this long shows the job as stuck in this view' },
+    },
     maxPositionals: 1,
     examples: [['ioguard status --json', 'machine-readable']],
     load: async () => (await import('./status-cli.ts')).statusCli,
@@ -58,50 +56,41 @@ const COMMANDS: readonly Command[] = [
   },
 ];
 
+/** What yargs' completion scripts call: `ioguard --get-yargs-completions WORDS...`. */
+const COMPLETION_REQUEST = '--get-yargs-completions';
+const DESCRIPTION = 'Make scheduled jobs safe: one run per job, no heavy work into a struggling system, every run bounded.';
 const helpWidth = (): number => Math.min(110, process.stdout.columns || 100);
-
-function topHelp(): string {
-  const left = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
-  return [
-    'Usage: ioguard <command> [options]',
-    '',
-    'Make scheduled jobs safe: one run per job, no heavy work into a struggling system, every run bounded.',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(left)}${c.summary}`),
-    '',
-    'Options:',
-    '  --help     Show help (ioguard <command> --help for a command\'s options)',
-    '  --version  Show the version number',
-    '',
-    'Examples:',
-    ...COMMANDS.map((c) => `  ${c.examples[0]![0]}`),
-    '',
-    EPILOGUE,
-    '',
-  ].join('\n');
-}
 
 function print(io: CliIo, text: string): number {
   io.stdout(text);
   return EXIT.ok;
 }
 
+/** Help, completion and completion requests: the only paths that load full yargs. */
+async function yargsPath(args: readonly string[], io: CliIo): Promise<number> {
+  const { yargsCli } = await import('./yargs-cli.ts');
+  return yargsCli(args, { commands: COMMANDS, description: DESCRIPTION, epilogue: EPILOGUE, version: VERSION, width: helpWidth() }, io);
+}
+
 /** Parse and run; every error becomes one line and an exit status here, nowhere else. */
 export async function execute(args: string[], io: CliIo = processIo): Promise<number> {
   try {
     const first = args[0];
+    const beforeRest = args.indexOf('--') === -1 ? args : args.slice(0, args.indexOf('--'));
+    if (first === 'help' || first === 'completion' || first === COMPLETION_REQUEST) return await yargsPath(args, io);
     const command = COMMANDS.find((c) => c.name === first);
     if (!command) {
       if (first === '--version') return print(io, `${VERSION}\n`);
-      if (first === '--help' || first === '-h') return print(io, topHelp());
+      if (first === '--help' || first === '-h') return await yargsPath(args, io);
       if (first === undefined) throw new IoguardError('ERR_USAGE', 'name a command: run, status or check');
-      throw new IoguardError('ERR_USAGE', `Unknown argument: ${first.replace(/^-+/, '')}`);
+      if (first.startsWith('-')) throw new IoguardError('ERR_USAGE', `unknown flag ${first} before the command; name a command first: ioguard <command> [options]`);
+      const guess = closest(first, COMMANDS.map((c) => c.name));
+      throw new IoguardError('ERR_USAGE', `unknown command ${first}${guess ? `; did you mean ${guess}?` : ''}`);
     }
     const parsed = parseFlags(args.slice(1), command.flags);
-    if (parsed.help) return print(io, formatHelp(command, helpWidth()));
+    if (parsed.help) return await yargsPath(beforeRest, io);
     if (parsed.version) return print(io, `${VERSION}\n`);
-    if (parsed.positionals.length > command.maxPositionals) throw new IoguardError('ERR_USAGE', `Unknown argument: ${parsed.positionals[command.maxPositionals]}`);
+    if (parsed.positionals.length > command.maxPositionals) throw new IoguardError('ERR_USAGE', `unexpected argument: ${parsed.positionals[command.maxPositionals]}`);
     if (parsed.rest !== undefined && command.name !== 'run') throw new IoguardError('ERR_USAGE', `ioguard ${command.name} takes no command after --`);
     const handler = await command.load();
     return await handler(parsed, io);
@@ -119,6 +108,11 @@ export async function execute(args: string[], io: CliIo = processIo): Promise<nu
 
 /** The bin's entry: the one place that touches process.exit. */
 export async function main(args: string[]): Promise<void> {
+  const mangled = refuseMangledBytes();
+  if (mangled) {
+    process.stderr.write(`ioguard: ${mangled}\n`);
+    process.exit(EXIT.usage);
+  }
   const code = await execute(args);
   process.exit(code);
 }
