@@ -104,8 +104,10 @@ function build(pages: YargsPages, args: readonly string[], answer: (list: string
 function hangingIndent(text: string, width: number): string {
   return text
     .split('\n')
-    .map((line) => {
-      const indent = /^(\s+\S+\s+)/.exec(line)?.[1]?.length ?? 0;
+    .map((row) => {
+      // yargs drops the rows' leading spaces; indent continuations under the meaning.
+      const line = row.trimStart();
+      const indent = /^(\S+\s+)/.exec(line)?.[1]?.length ?? 0;
       const out: string[] = [];
       let current = '';
       for (const word of line.split(' ')) {

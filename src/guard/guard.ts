@@ -34,7 +34,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
   validateJobName(name, 'name');
   if (typeof fn !== 'function') throw invalidOption('fn', fn, 'a function');
   const o = normalizeRunOptions({ ...options, name });
-  const ctx = createRunContext(name, ['(function)', name], o, options);
+  const ctx = await createRunContext(name, ['(function)', name], o, options);
   try {
     const outcome = await takeLockFor(ctx);
     if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
@@ -88,6 +88,6 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
       lock.release();
     }
   } finally {
-    ctx.interrupts.dispose();
+    ctx.close();
   }
 }

@@ -30,6 +30,8 @@ export interface RunRecord {
   /** The job's leader and its process group (pgid null: the job is a function inside the wrapper). */
   job: (ProcessIdentity & { pgid: number | null }) | null;
   argv: string[];
+  /** The command line quoted for a shell (execa's escapedCommand), once the job started. */
+  command?: string;
   startedAt: number;
   deadline: number | null;
   updatedAt: number;
@@ -76,6 +78,7 @@ export function parseRecord(text: string): RecordRead {
       wrapper: r.wrapper,
       job: r.job ?? null,
       argv: Array.isArray(r.argv) ? r.argv.map(String) : [],
+      ...(typeof r.command === 'string' ? { command: r.command } : {}),
       startedAt: Number(r.startedAt) || 0,
       deadline: isInt(r.deadline) ? r.deadline : null,
       updatedAt: Number(r.updatedAt) || 0,

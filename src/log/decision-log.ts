@@ -1,4 +1,5 @@
-import { openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { makeDir } from '../util/make-dir.ts';
 
@@ -27,47 +28,87 @@ export type DecisionLevel = 'info' | 'warn' | 'error';
 
 export interface DecisionLog {
   log(level: DecisionLevel, event: DecisionEvent, message: string, fields?: Record<string, unknown>): void;
+  /** Close the file: a library caller runs thousands of jobs in one process. Idempotent. */
+  close(): void;
 }
 
-export const silentLog: DecisionLog = { log() {} };
+export const silentLog: DecisionLog = { log() {}, close() {} };
+
+/** Keys every line has (pino's standard fields and ioguard's bindings); an event's field must not reuse one. */
+export const LINE_KEYS = ['level', 'time', 'pid', 'hostname', 'job', 'event', 'msg'] as const;
+const RESERVED = new Set<string>(LINE_KEYS);
 
 /**
- * One JSON line per decision, written synchronously: an async writer lost every line when the
- * wrapper got SIGTERM. The line shape is pino's (level, time, pid, job, event, fields, msg), so
- * pino tooling still reads it; pino itself cost ~10 ms of every start (docs/decisions.md).
- * If the file cannot be opened the job still runs: the problem is returned once for the caller to
- * show, and decisions are dropped rather than the job's run.
+ * The decision log on pino: one JSON line per decision with pino's standard fields (numeric
+ * `level`, `time` in epoch ms, `pid`, `hostname`, `msg`) and ioguard's (`job`, `event`, figures),
+ * so `pino-pretty -L warn` and log shippers filter it. pino loads here, when a log is opened, not
+ * at start-up. The destination is synchronous (an async one lost every line when the wrapper got
+ * SIGTERM) on a descriptor opened here with O_APPEND, so a failure to open is known at once and
+ * the descriptor is closed with the run. No transports: they start a worker thread and break in
+ * the CLI bundle.
+ * Nothing here stops the job: an unopenable file is returned as `problem`; a failing write (a full
+ * disk) is reported once through `onWriteError` and the line stays queued in pino's destination,
+ * which writes it with the next write that succeeds.
  */
-export function openDecisionLog(file: string, job: string): { log: DecisionLog; problem?: string } {
+export async function openDecisionLog(
+  file: string,
+  job: string,
+  onWriteError: (line: string) => void = () => {},
+): Promise<{ log: DecisionLog; problem?: string }> {
   let fd: number;
   try {
-    makeDir(dirname(file), 0o755);
+    if (file !== '/dev/stderr' && file !== '/dev/stdout') makeDir(dirname(file), 0o755);
     fd = openSync(file, 'a');
   } catch (error) {
     return { log: silentLog, problem: `cannot write log file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); decisions are not logged` };
   }
-  const bindings = `"pid":${process.pid},"job":${JSON.stringify(job)}`;
+  const { default: pino } = await import('pino');
+  const destination = pino.destination({ dest: fd, sync: true });
+  let failing = false;
+  // Without a listener a write error would throw out of logger.info() and end the wrapper.
+  destination.on('error', (error: NodeJS.ErrnoException) => {
+    if (failing) return;
+    failing = true;
+    onWriteError(`ioguard: log file ${file} is failing (${error.code ?? error.message}); the job goes on, decisions are kept in memory until a write succeeds`);
+  });
+  const logger = pino({ base: { pid: process.pid, hostname: hostname(), job } }, destination);
+  let closed = false;
   return {
     log: {
       log(level, event, message, fields = {}) {
+        if (closed) return;
         try {
-          const body = JSON.stringify({ event, ...fields, msg: message }, errorAsObject);
-          writeAll(fd, `{"level":"${level}","time":"${new Date().toISOString()}",${bindings},${body.slice(1)}\n`);
+          logger[level]({ event, ...ownFields(fields) }, message);
         } catch {
-          // A full disk must not take the job's exit status with it.
+          // A log line is never worth the job's exit status.
+        }
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        try {
+          destination.flushSync();
+        } catch {
+          // still failing: the line is lost with the run, as reported
+        }
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
         }
       },
     },
   };
 }
 
-/** One write(2) per line: in O_APPEND mode, lines of concurrent wrappers never interleave. */
-function writeAll(fd: number, line: string): void {
-  const buffer = Buffer.from(line);
-  let offset = 0;
-  while (offset < buffer.length) offset += writeSync(fd, buffer, offset);
-}
-
-function errorAsObject(_key: string, value: unknown): unknown {
-  return value instanceof Error ? { type: value.name, message: value.message } : value;
+/**
+ * An event's fields, with keys that would repeat a line key renamed (`job` → `jobField`): pino
+ * writes both copies and JSON parsers keep only the last one. Errors become {type, message}.
+ */
+function ownFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[RESERVED.has(key) ? `${key}Field` : key] = value instanceof Error ? { type: value.name, message: value.message } : value;
+  }
+  return out;
 }

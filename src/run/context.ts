@@ -3,7 +3,7 @@ import { takeJobLock, type LockOutcome } from '../lock/acquire.ts';
 import { ensureLockDir, resolveLockDir } from '../lock/lock-dir.ts';
 import type { RunRecord } from '../lock/record.ts';
 import { openDecisionLog, silentLog, type DecisionLog } from '../log/decision-log.ts';
-import { defaultLogFile } from '../log/log-path.ts';
+import { resolveLogFile } from '../log/log-path.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
@@ -22,16 +22,19 @@ export interface RunContext {
   interrupts: Interrupts;
   lockDir: string;
   bootId: string;
+  /** End of the run: close the decision log and stop listening for signals. */
+  close: () => void;
 }
 
 /** Resolve and check the lock folder, open the decision log, start listening for signals. */
-export function createRunContext(name: string, argv: readonly string[], o: NormalizedRunOptions, options: RunOptions): RunContext {
+export async function createRunContext(name: string, argv: readonly string[], o: NormalizedRunOptions, options: RunOptions): Promise<RunContext> {
   const uid = process.getuid?.() ?? 0;
   const lockDir = resolveLockDir(o.lockDir, { env: process.env, uid });
   ensureLockDir(lockDir, uid);
   const report = options.report ?? ((): void => {});
-  const opened = o.logFile === false ? { log: silentLog } : openDecisionLog(o.logFile ?? defaultLogFile(process.env, uid), name);
+  const opened = o.logFile === false ? { log: silentLog } : await openDecisionLog(resolveLogFile(o.logFile, process.env, uid), name, (line) => report(line, 'alert'));
   if (opened.problem) report(`ioguard: ${opened.problem}`, 'alert');
+  const interrupts = new Interrupts(options.forwardSignals ?? false, options.signal);
   const roots = resolveRoots({ ...(options.procRoot ? { procRoot: options.procRoot } : {}), ...(options.sysRoot ? { sysRoot: options.sysRoot } : {}) });
   return {
     name,
@@ -41,9 +44,13 @@ export function createRunContext(name: string, argv: readonly string[], o: Norma
     now: options.now ?? Date.now,
     log: opened.log,
     report,
-    interrupts: new Interrupts(options.forwardSignals ?? false, options.signal),
+    interrupts,
     lockDir,
     bootId: readBootId(roots),
+    close: () => {
+      opened.log.close();
+      interrupts.dispose();
+    },
   };
 }
 

@@ -29,13 +29,13 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
     throw invalidOption('argv', argv, 'a non-empty array of strings (the command and its arguments)');
   }
   const o = normalizeRunOptions(options);
-  const ctx = createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
+  const ctx = await createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
   try {
     const outcome = await takeLockFor(ctx);
     if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
     return await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
   } finally {
-    ctx.interrupts.dispose();
+    ctx.close();
   }
 }
 
@@ -97,13 +97,13 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       }
     }
     const jobStartedAt = now();
-    const job = spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env: options.env });
+    const job = await spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env: options.env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
       result.exitCode = exit.status;
       result.errorCode = exit.spawnError;
-      result.reason = `cannot start ${ctx.argv[0]}: ${exit.spawnError === 'ENOENT' ? 'command not found' : `not executable (${exit.spawnError})`}`;
+      result.reason = exit.spawnReason ?? `cannot start ${ctx.argv[0]}`;
       ctx.report(`ioguard: ${result.reason}`, 'alert');
       ctx.log.log('error', 'finished', result.reason, { exitCode: result.exitCode, errorCode: exit.spawnError });
       return result;
@@ -112,6 +112,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     const leaderStart = readPidStat(pid, ctx.roots)?.starttime ?? 0;
     record.job = { pid, starttime: leaderStart, pgid: pid };
     record.phase = 'running';
+    record.command = job.command;
     record.startedAt = jobStartedAt;
     record.deadline = o.timeoutMs === undefined ? null : jobStartedAt + o.timeoutMs;
     const supervisor = new Supervisor({
@@ -126,7 +127,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
     });
     supervisor.start();
-    ctx.log.log('info', 'started', `started ${ctx.argv.join(' ')}`, { jobPid: pid, argv: ctx.argv, timeoutMs: o.timeoutMs ?? null });
+    ctx.log.log('info', 'started', `started ${job.command}`, { jobPid: pid, argv: ctx.argv, command: job.command, timeoutMs: o.timeoutMs ?? null });
     const termination = new JobTermination({
       pgid: pid,
       leaderPid: pid,

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 
@@ -8,6 +8,8 @@ export interface JobExit {
   signal: NodeJS.Signals | null;
   /** Spawn failure code (ENOENT, EACCES...), null when it started. */
   spawnError: string | null;
+  /** Why it could not start, one line for a person (null when it started). */
+  spawnReason: string | null;
   /** What `ioguard run` exits with for this ending. */
   status: number;
 }
@@ -15,6 +17,8 @@ export interface JobExit {
 export interface SpawnedJob {
   /** Undefined when the command could not be started. */
   pid: number | undefined;
+  /** The command line quoted for a shell by execa (`escapedCommand`), for the log and `status`. */
+  command: string;
   exited: Promise<JobExit>;
   /** Stop waiting for a leader that survived SIGKILL from keeping the event loop alive. */
   unref: () => void;
@@ -23,41 +27,56 @@ export interface SpawnedJob {
 const NOT_EXECUTABLE = new Set(['EACCES', 'ENOEXEC', 'EISDIR', 'EPERM']);
 
 /**
- * Start the job as an argv array (never a shell string) in its own session and process group
- * (`detached`), with stdin, stdout and stderr passed straight through: nothing is buffered, so any
- * amount of output costs the wrapper no memory. Plain child_process: execa cost ~20 ms of startup
- * and everything it adds on top (group kill, escalation, sweep) is ours anyway (docs/decisions.md).
+ * Start the job with execa, imported here (after the caller started the job's clock) so no other
+ * path pays for it: an argv array, no shell, its own session and process group (`detached`),
+ * stdin, stdout and stderr passed straight through and nothing buffered (any amount of output
+ * costs the wrapper no memory). No execa timeout or cleanup: the group kill, the escalation and the
+ * sweep are ioguard's (src/terminate), because execa signals only the direct child.
  */
-export function spawnJob(argv: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): SpawnedJob {
+export async function spawnJob(argv: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): Promise<SpawnedJob> {
+  const { execa } = await import('execa');
   const [file, ...args] = argv as [string, ...string[]];
-  let child: ChildProcess;
-  try {
-    child = spawn(file, args, {
-      stdio: 'inherit',
-      detached: true,
-      ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
-      ...(o.env === undefined ? {} : { env: o.env }),
-    });
-  } catch (error) {
-    // Node throws some exec failures (ENOEXEC, EISDIR...) at once and emits others (ENOENT, EACCES).
-    return { pid: undefined, exited: Promise.resolve(notStarted(error)), unref: () => {} };
-  }
-  const started = child;
-  const exited = new Promise<JobExit>((resolve) => {
-    // A failed start emits 'error' and no 'exit'; once started, 'exit' is the only ending.
-    started.on('error', (error) => {
-      if (started.pid === undefined) resolve(notStarted(error));
-    });
-    started.once('exit', (exitCode, signal) => {
-      if (signal) resolve({ exitCode: null, signal, spawnError: null, status: SIGNAL_EXIT_BASE + signalNumber(signal) });
-      else resolve({ exitCode: exitCode ?? 0, signal: null, spawnError: null, status: exitCode ?? 0 });
-    });
+  let command = argv.join(' ');
+  const subprocess = execa(file, args, {
+    stdio: 'inherit',
+    detached: true,
+    buffer: false,
+    reject: false,
+    cleanup: false,
+    // execa hands its quoted command line to a verbose function as the job starts; print nothing.
+    verbose: (_line: string, line: { type: string; escapedCommand: string }) => {
+      if (line.type === 'command') command = line.escapedCommand;
+      return undefined;
+    },
+    ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
+    ...(o.env === undefined ? {} : { env: o.env, extendEnv: false }),
   });
-  return { pid: started.pid, exited, unref: () => started.unref() };
+  const exited = subprocess.then((r): JobExit => {
+    if (r.signal) return { exitCode: null, signal: r.signal, spawnError: null, spawnReason: null, status: SIGNAL_EXIT_BASE + signalNumber(r.signal) };
+    if (r.exitCode !== undefined) return { exitCode: r.exitCode, signal: null, spawnError: null, spawnReason: null, status: r.exitCode };
+    return notStarted(r.code ?? 'UNKNOWN', r.originalMessage ?? r.shortMessage ?? '', file, o.cwd);
+  });
+  return { pid: subprocess.pid, command, exited, unref: () => subprocess.unref() };
 }
 
-function notStarted(error: unknown): JobExit {
-  const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
-  const status = code === 'ENOENT' ? EXIT.notFound : NOT_EXECUTABLE.has(code) ? EXIT.notExecutable : EXIT.internal;
-  return { exitCode: null, signal: null, spawnError: code, status };
+/**
+ * A job that never ran: a missing working folder exits 125 (as `env -C` does: the wrapper could not
+ * set up the run, the command itself was never looked for), not found 127, not executable 126.
+ */
+function notStarted(code: string, detail: string, file: string, cwd: string | undefined): JobExit {
+  const base = { exitCode: null, signal: null, spawnError: code };
+  if (cwd !== undefined && !isFolder(cwd)) {
+    return { ...base, spawnReason: `cannot start ${file}: working folder ${cwd} does not exist or is not a folder`, status: EXIT.internal };
+  }
+  if (code === 'ENOENT') return { ...base, spawnReason: `cannot start ${file}: command not found`, status: EXIT.notFound };
+  if (NOT_EXECUTABLE.has(code)) return { ...base, spawnReason: `cannot start ${file}: not executable (${code})`, status: EXIT.notExecutable };
+  return { ...base, spawnReason: `cannot start ${file}: ${detail.split('\n').at(-1) ?? code}`, status: EXIT.internal };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

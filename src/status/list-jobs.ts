@@ -102,7 +102,7 @@ function recordRow(r: RunRecord, now: number): JobStatus {
     jobPid: r.job?.pid ?? null,
     ageSeconds: Math.round((now - r.startedAt) / 1000),
     lastProgressSeconds: r.job ? Math.round((now - r.lastProgressAt) / 1000) : null,
-    command: r.argv.join(' '),
+    command: r.command ?? r.argv.join(' '),
     argv: r.argv,
     startedAt: new Date(r.startedAt).toISOString(),
     deadline: r.deadline === null ? null : new Date(r.deadline).toISOString(),
