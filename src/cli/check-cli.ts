@@ -7,6 +7,7 @@ import { durationFlag, lastValue } from './flag-values.ts';
 import { thresholdsFromFlags } from './gate-flags.ts';
 import type { ParsedArgs } from './flag-table.ts';
 import type { CliIo } from './io.ts';
+import { logFileHere, logFileLine } from './log-line.ts';
 
 /** `ioguard check`: the system's I/O health; exit 0 healthy, 75 when a threshold does not hold. */
 export async function checkCli({ flags: args }: ParsedArgs, io: CliIo): Promise<number> {
@@ -14,6 +15,7 @@ export async function checkCli({ flags: args }: ParsedArgs, io: CliIo): Promise<
   const path = lastValue(args.path);
   const snapshot = await probe({ windowMs: durationFlag(args, 'window') as number, ...(path === undefined ? {} : { path }) });
   const verdict = evaluate(snapshot, thresholds);
-  io.stdout(args.json ? `${JSON.stringify(toCheckJson(snapshot, verdict), null, 2)}\n` : formatCheck(snapshot, verdict));
+  const logFile = logFileHere();
+  io.stdout(args.json ? `${JSON.stringify({ ...toCheckJson(snapshot, verdict), logFile }, null, 2)}\n` : `${formatCheck(snapshot, verdict)}\n${logFileLine(logFile)}`);
   return verdict.healthy ? EXIT.ok : EXIT.skipped;
 }

@@ -54,8 +54,8 @@ const BUILT_IN: FlagTable = {
  */
 export function parseFlags(args: readonly string[], table: FlagTable): ParsedArgs {
   const end = args.indexOf('--');
-  const before = end === -1 ? [...args] : args.slice(0, end);
   const all: FlagTable = { ...table, ...BUILT_IN };
+  const before = joinDashValues(end === -1 ? [...args] : args.slice(0, end), all);
   const names = Object.keys(all);
   const { argv } = parser.detailed(before, {
     configuration: PARSER_CONFIGURATION,
@@ -78,6 +78,20 @@ export function parseFlags(args: readonly string[], table: FlagTable): ParsedArg
     parsed.flags[name] = value ?? spec.default;
   }
   return parsed;
+}
+
+/** `--log-file -`: yargs-parser reads a lone `-` as a positional (stdin); here it is the value. */
+function joinDashValues(args: string[], table: FlagTable): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const name = flagName(arg);
+    if (name !== undefined && !arg.includes('=') && table[name]?.type === 'string' && args[i + 1] === '-') {
+      out.push(`${arg}=-`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function findProblem(raw: readonly string[], argv: Record<string, unknown>, table: FlagTable): IoguardError | undefined {

@@ -14,6 +14,7 @@ export async function runCli({ flags, positionals, rest }: ParsedArgs, io: CliIo
     throw new IoguardError('ERR_USAGE', hint);
   }
   if (positionals.length > 0) throw new IoguardError('ERR_USAGE', `unexpected argument before --: ${positionals[0]}`);
+  if (argv[0] === '') throw new IoguardError('ERR_USAGE', 'the command after -- is an empty string: name a program, e.g. ioguard run -- sh -c \'...\'');
   if (!normalizeSignal(String(options.killSignal))) throw new IoguardError('ERR_INVALID_OPTION', `--kill-signal: ${JSON.stringify(options.killSignal)} is not a signal name like TERM or INT`, { option: '--kill-signal' });
   const verbose = Boolean(flags.verbose);
   options.report = (line, kind) => {

@@ -4,6 +4,7 @@ import { formatStatusTable } from '../status/format-table.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { ParsedArgs } from './flag-table.ts';
 import { lastValue } from './flag-values.ts';
+import { logFileHere, logFileLine } from './log-line.ts';
 import type { CliIo } from './io.ts';
 
 /** `ioguard status [name]`: every job in the lock folder, as a table or JSON. */
@@ -16,6 +17,7 @@ export async function statusCli({ flags, positionals }: ParsedArgs, io: CliIo): 
     ...(name ? { name } : {}),
     ...(stuck ? { stuckAfterMs: parseDuration(stuck, '--stuck-after') } : {}),
   });
-  io.stdout(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows, io.isTTY));
+  const logFile = logFileHere();
+  io.stdout(flags.json ? `${JSON.stringify(rows.map((r) => ({ ...r, logFile })), null, 2)}\n` : `${formatStatusTable(rows, io.isTTY)}\n${logFileLine(logFile)}`);
   return EXIT.ok;
 }

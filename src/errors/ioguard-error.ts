@@ -42,6 +42,6 @@ export function isIoguardError(value: unknown): value is IoguardError {
 
 /** An option error that names the option, the value and what was expected. */
 export function invalidOption(option: string, value: unknown, expected: string): IoguardError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
+  const shown = typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
   return new IoguardError('ERR_INVALID_OPTION', `${option}: ${shown} is not ${expected}`, { option });
 }

@@ -15,7 +15,7 @@ export async function replacePrevious(
   if (previous.kind !== 'running' || !previous.record?.job || previous.record.job.pgid === null) return { kind: 'done' };
   const record = previous.record;
   const pgid = previous.record.job.pgid;
-  o.onEvent?.('replacing', { holder: record.wrapper, job: record.job, orphaned: previous.orphaned });
+  o.onEvent?.('replacing', { holder: record.wrapper, holderJob: record.job, orphaned: previous.orphaned });
   const result = await terminateGroup({
     pgid,
     members: () => liveJobProcesses(record, o.roots),

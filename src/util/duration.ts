@@ -10,6 +10,7 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 export function parseDuration(text: string, option: string): number {
   const value = text.trim();
   if (value === '') throw invalidOption(option, text, 'a duration with a unit, like 90s, 10m or 1h30m');
+  if (/^-\s*\d/.test(value)) throw invalidOption(option, text, 'a duration: it is negative');
   let total = 0;
   PART.lastIndex = 0;
   let consumed = 0;
@@ -21,6 +22,8 @@ export function parseDuration(text: string, option: string): number {
     consumed = PART.lastIndex;
   }
   if (!Number.isFinite(total) || total > 2 ** 31 * 1000) throw invalidOption(option, text, 'a duration under 68 years');
+  // Rounded to whole milliseconds: a value above zero that rounds to 0 would mean "no time at all".
+  if (total > 0 && total < 1) throw invalidOption(option, text, 'a usable duration: it is below 1 ms, the smallest step');
   return Math.round(total);
 }
 

@@ -5,11 +5,13 @@ import { createReadStream, createWriteStream, existsSync, readFileSync, writeFil
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
+import { runCommand } from '../../src/run/run-command.ts';
 import { BIN, runIoguard, sandbox } from '../helpers/cli.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
-const run = (...argv: string[]) => runIoguard(['run', '--', ...argv], { env: b.env });
+// --no-gate: these tests are about the job, not the machine's load (other work shares it).
+const run = (...argv: string[]) => runIoguard(['run', '--no-gate', '--', ...argv], { env: b.env });
 
 describe('exit status and output pass through', () => {
   it('the job\'s own exit status passes through', async () => {
@@ -40,7 +42,7 @@ describe('exit status and output pass through', () => {
   });
 
   it('stdin passes through to the job', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', '--', 'tr', 'a-z', 'A-Z'], { env: b.env });
+    const child = spawn(process.execPath, [BIN, 'run', '--no-gate', '--', 'tr', 'a-z', 'A-Z'], { env: b.env });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stdin.end('hello\n');
@@ -60,7 +62,7 @@ describe('exit status and output pass through', () => {
     });
     const expected = createHash('sha256');
     for await (const chunk of createReadStream(file)) expected.update(chunk as Buffer);
-    const child = spawn(process.execPath, [BIN, 'run', '--', 'cat', file], { env: b.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [BIN, 'run', '--no-gate', '--', 'cat', file], { env: b.env, stdio: ['ignore', 'pipe', 'inherit'] });
     const got = createHash('sha256');
     let size = 0;
     let peakKb = 0;
@@ -83,6 +85,47 @@ describe('exit status and output pass through', () => {
     assert.equal(got.digest('hex'), expected.digest('hex'));
     assert.ok(peakKb > 0, 'RSS was measured');
     assert.ok(peakKb < 80 * 1024, `wrapper peak RSS ${peakKb} kB`);
+  });
+});
+
+describe('a job that cannot start says why, with its exit status', () => {
+  it('a command that is not found exits 127 and the log names the error code', async () => {
+    const box = sandbox();
+    after(() => box.cleanup());
+    const r = await runIoguard(['run', '--no-gate', '--name', 'enoent', '--', 'no-such-command-ioguard'], { env: box.env });
+    assert.equal(r.code, 127);
+    assert.equal(r.stderr, 'ioguard: cannot start no-such-command-ioguard: command not found\n');
+    const finished = box.events().find((e) => e.event === 'finished');
+    assert.equal(finished?.errorCode, 'ENOENT');
+    assert.equal(finished?.exitCode, 127);
+  });
+
+  it('a file without execute permission exits 126 naming EACCES', async () => {
+    const file = join(b.dir, 'no-x');
+    writeFileSync(file, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const r = await runIoguard(['run', '--no-gate', '--', file], { env: b.env });
+    assert.equal(r.code, 126);
+    assert.equal(r.stderr, `ioguard: cannot start ${file}: not executable (EACCES)\n`);
+  });
+
+  it('runCommand with a missing working folder says the folder is missing and returns 125, not 127', async () => {
+    const missing = join(b.dir, 'no-such-folder');
+    const lines: string[] = [];
+    const result = await runCommand(['true'], { cwd: missing, lockDir: b.lockDir, logFile: false, gate: { enabled: false }, report: (line) => lines.push(line) });
+    assert.equal(result.exitCode, 125);
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.errorCode, 'ENOENT');
+    assert.equal(result.reason, `cannot start true: working folder ${missing} does not exist or is not a folder`);
+    assert.deepEqual(lines, [`ioguard: cannot start true: working folder ${missing} does not exist or is not a folder`]);
+  });
+
+  it('the log and status carry execa\'s quoted command line', async () => {
+    const box = sandbox();
+    after(() => box.cleanup());
+    const r = await runIoguard(['run', '--no-gate', '--name', 'quoted', '--', 'sh', '-c', 'exit 0', "it's"], { env: box.env });
+    assert.equal(r.code, 0, r.stderr);
+    const started = box.events().find((e) => e.event === 'started');
+    assert.equal(started?.command, "sh -c 'exit 0' 'it'\\''s'");
   });
 });
 
