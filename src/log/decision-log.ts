@@ -47,8 +47,8 @@ const RESERVED = new Set<string>(LINE_KEYS);
  * the descriptor is closed with the run. No transports: they start a worker thread and break in
  * the CLI bundle.
  * Nothing here stops the job: an unopenable file is returned as `problem`; a failing write (a full
- * disk) is reported once through `onWriteError` and the line stays queued in pino's destination,
- * which writes it with the next write that succeeds.
+ * disk) is reported once through `onWriteError`; pino's destination keeps the failed line and
+ * writes it with the next write that succeeds, and what is still held when the run ends is dropped.
  */
 export async function openDecisionLog(
   file: string,
@@ -69,7 +69,7 @@ export async function openDecisionLog(
   destination.on('error', (error: NodeJS.ErrnoException) => {
     if (failing) return;
     failing = true;
-    onWriteError(`ioguard: log file ${file} is failing (${error.code ?? error.message}); the job goes on, decisions are kept in memory until a write succeeds`);
+    onWriteError(`ioguard: log file ${file} is failing (${error.code ?? error.message}); the job goes on, its log lines are retried with the next write and dropped at exit`);
   });
   const logger = pino({ base: { pid: process.pid, hostname: hostname(), job } }, destination);
   let closed = false;
@@ -86,10 +86,14 @@ export async function openDecisionLog(
       close() {
         if (closed) return;
         closed = true;
-        try {
-          destination.flushSync();
-        } catch {
-          // still failing: the line is lost with the run, as reported
+        // A sync destination has nothing buffered unless a write failed, and sonic-boom's flushSync
+        // retries a failing write forever (ENOSPC included): lines still held then are dropped.
+        if (!failing) {
+          try {
+            destination.flushSync();
+          } catch {
+            // nothing to flush
+          }
         }
         try {
           closeSync(fd);
