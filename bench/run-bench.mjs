@@ -2,7 +2,7 @@
 // npm run bench: what ioguard costs, as ratios against baselines measured in the same run.
 // Medians of several runs; nothing here asserts a time. Writes bench/results/bench.json.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,14 +10,14 @@ const BIN = new URL('../bin/ioguard.js', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function time(argv, env = process.env) {
+function time(argv, env = process.env, expected = 0) {
   const samples = [];
   spawnSync(argv[0], argv.slice(1), { env, stdio: 'ignore' }); // warm the page cache
   for (let i = 0; i < RUNS; i++) {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(argv[0], argv.slice(1), { env, stdio: 'ignore' });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}`);
+    if (r.status !== expected) throw new Error(`${argv.join(' ')} exited ${r.status}`);
     samples.push(ms);
   }
   return median(samples);
@@ -33,12 +33,21 @@ try {
   const flock = time(['flock', '-n', join(scratch, 'f.lock'), 'true']);
   const bare = time([process.execPath, BIN, 'run', '--no-gate', '--', 'true'], env);
   const gated = time([process.execPath, BIN, 'run', '--', 'true'], env);
+  // The busy-skip path: another run holds the job's lock, this start exits 75 (cron's common tick).
+  const holder = spawn(process.execPath, [BIN, 'run', '--no-gate', '--name', 'busy', '--', 'sleep', '600'], { env, stdio: 'ignore', detached: true });
+  for (let i = 0; i < 100 && !existsSync(join(lockDir, 'busy.json')); i++) await new Promise((r) => setTimeout(r, 50));
+  const busySkip = time([process.execPath, BIN, 'run', '--no-gate', '--name', 'busy', '--', 'true'], env, 75);
+  process.kill(-holder.pid, 'SIGTERM');
+  const help = time([process.execPath, BIN, 'run', '--help'], env);
+  const completionScript = time([process.execPath, BIN, 'completion', 'bash'], env);
+  const completionRequest = time([process.execPath, BIN, '--get-yargs-completions', 'ioguard', 'run', '--ti'], env);
   const node2 = time([process.execPath, '-e', '']);
   const nodeMs = (node + node2) / 2;
   results.run = {
     runs: RUNS,
-    nodeMs, flockMs: flock, runNoGateMs: bare, runWithGateMs: gated,
-    ratioNoGateToNode: bare / nodeMs, ratioGateToNode: gated / nodeMs, ratioNoGateToFlock: bare / flock,
+    nodeMs, flockMs: flock, runNoGateMs: bare, runWithGateMs: gated, busySkipMs: busySkip,
+    helpMs: help, completionScriptMs: completionScript, completionRequestMs: completionRequest,
+    ratioNoGateToNode: bare / nodeMs, ratioGateToNode: gated / nodeMs, ratioNoGateToFlock: bare / flock, ratioBusySkipToNode: busySkip / nodeMs,
   };
 
   // status with 1,000 records: live wrappers (this process) over one live job group.
@@ -80,6 +89,10 @@ console.log(`| node -e '' (baseline) | ${f(r.nodeMs)} ms | 1.00x |`);
 console.log(`| flock -n FILE true | ${f(r.flockMs)} ms | ${(r.flockMs / r.nodeMs).toFixed(2)}x node |`);
 console.log(`| ioguard run --no-gate -- true | ${f(r.runNoGateMs)} ms | ${r.ratioNoGateToNode.toFixed(2)}x node |`);
 console.log(`| ioguard run -- true (gate: one 500 ms look) | ${f(r.runWithGateMs)} ms | ${r.ratioGateToNode.toFixed(2)}x node |`);
+console.log(`| ioguard run --no-gate -- true, lock held: skip, exit 75 | ${f(r.busySkipMs)} ms | ${r.ratioBusySkipToNode.toFixed(2)}x node |`);
+console.log(`| ioguard run --help (loads yargs) | ${f(r.helpMs)} ms | ${(r.helpMs / r.nodeMs).toFixed(2)}x node |`);
+console.log(`| ioguard completion bash | ${f(r.completionScriptMs)} ms | ${(r.completionScriptMs / r.nodeMs).toFixed(2)}x node |`);
+console.log(`| completion request (run --ti<TAB>) | ${f(r.completionRequestMs)} ms | ${(r.completionRequestMs / r.nodeMs).toFixed(2)}x node |`);
 console.log(`| ioguard status, 1,000 records | ${f(s.tableMs)} ms | ${(s.tableMs / s.nodeMs).toFixed(2)}x node |`);
 console.log(`| ioguard status --json, 1,000 records | ${f(s.jsonMs)} ms | ${(s.jsonMs / s.nodeMs).toFixed(2)}x node |`);
 console.log(`\n${probe.stdout}`);
