@@ -17,8 +17,9 @@ const STARTERS = 20;
 const starter = `
 const lockfile = require('proper-lockfile');
 const fs = require('node:fs');
-const [file, out, holdMs, stallMs] = process.argv.slice(1);
-lockfile.lock(file, { realpath: false, stale: 10000, update: 1000, onCompromised: () => fs.appendFileSync(out, 'compromised ' + process.pid + '\\n') })
+const [file, out, holdMs, stallMs, startAt] = process.argv.slice(1);
+// All starters try at the same moment, as cron's ticks of many hosts' jobs or a restart storm do.
+setTimeout(() => lockfile.lock(file, { realpath: false, stale: 10000, update: 1000, onCompromised: () => fs.appendFileSync(out, 'compromised ' + process.pid + '\\n') })
   .then(async (release) => {
     const t0 = Date.now();
     if (Number(stallMs) > 0) { const end = Date.now() + Number(stallMs); while (Date.now() < end); }
@@ -26,7 +27,7 @@ lockfile.lock(file, { realpath: false, stale: 10000, update: 1000, onCompromised
     fs.appendFileSync(out, 'held ' + process.pid + ' ' + t0 + ' ' + Date.now() + '\\n');
     await release().catch(() => {});
   })
-  .catch(() => fs.appendFileSync(out, 'busy ' + process.pid + '\\n'));
+  .catch(() => fs.appendFileSync(out, 'busy ' + process.pid + '\\n')), Math.max(0, Number(startAt) - Date.now()));
 `;
 
 const run = (args) => new Promise((resolve) => spawn(process.execPath, ['-e', starter, ...args], { stdio: 'ignore', cwd: process.cwd() }).once('exit', resolve));
@@ -49,7 +50,8 @@ try {
     mkdirSync(`${file}.lock`);
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${file}.lock`, old, old);
-    await Promise.all(Array.from({ length: STARTERS }, () => run([file, out, '1000', '0'])));
+    const startAt = String(Date.now() + 2000);
+    await Promise.all(Array.from({ length: STARTERS }, () => run([file, out, '1000', '0', startAt])));
     const held = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('held ')).map((l) => l.split(' ').slice(2).map(Number));
     results.push({ holders: held.length, atOnce: maxOverlap(held) });
   }
@@ -61,10 +63,10 @@ try {
   const file = join(scratch, 'stall');
   const out = join(scratch, 'out-stall');
   writeFileSync(out, '');
-  const first = run([file, out, '0', '14000']);
+  const first = run([file, out, '0', '14000', '0']);
   await new Promise((r) => setTimeout(r, 1000));
   await new Promise((r) => setTimeout(r, 11_000));
-  const second = run([file, out, '500', '0']);
+  const second = run([file, out, '500', '0', '0']);
   await Promise.all([first, second]);
   const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
   const held = lines.filter((l) => l.startsWith('held ')).map((l) => l.split(' ').slice(2).map(Number));
