@@ -18,6 +18,8 @@ await build({
   target: 'node20',
   logLevel: 'warning',
   legalComments: 'none',
+  // pg require()s its optional native binding inside a try; it is never installed, so leave it unresolved.
+  external: ['pg-native'],
   // CommonJS dependencies (pidusage) call require(); give the ESM chunks one.
   banner: { js: "import { createRequire as __ioguardCreateRequire } from 'node:module'; const require = __ioguardCreateRequire(import.meta.url);" },
 });
