@@ -39,10 +39,13 @@ export class FleetLease {
 
   start(): void {
     this.backend?.onLost((reason) => this.lose(reason));
-    this.timer = setInterval(() => {
-      this.beating ??= this.beat().finally(() => (this.beating = undefined));
-    }, this.run.fleet.heartbeatMs);
+    this.timer = setInterval(() => this.touch(), this.run.fleet.heartbeatMs);
     this.timer.unref();
+  }
+
+  /** Refresh the row now (the job just started: status shows its pid at once). Fire and forget. */
+  touch(): void {
+    this.beating ??= this.beat().finally(() => (this.beating = undefined));
   }
 
   /** Say a conflict once per distinct message, loudly: two copies of a job must never run silently. */

@@ -134,6 +134,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
     });
     supervisor.start();
+    lease?.touch();
     ctx.log.log('info', 'started', `started ${ctx.argv.join(' ')}`, { jobPid: pid, argv: ctx.argv, timeoutMs: o.timeoutMs ?? null });
     const termination = new JobTermination({
       pgid: pid,
