@@ -1,4 +1,5 @@
 import type { DecisionLog } from '../log/decision-log.ts';
+import { formatDuration } from '../util/duration.ts';
 import type { FleetBackend, FleetHolder, RefreshRequest } from './backend.ts';
 import { describeHolder } from './describe-holder.ts';
 import type { NormalizedFleet } from './fleet-options.ts';
@@ -60,7 +61,7 @@ export class FleetLease {
   private lose(reason: string): void {
     if (!this.backend) return;
     this.backend = undefined;
-    const line = `lost the fleet lock (${reason}); the job continues, retaking the lock every ${Math.round(this.run.fleet.heartbeatMs / 1000)}s`;
+    const line = `lost the fleet lock (${reason}); the job continues, retaking the lock every ${formatDuration(this.run.fleet.heartbeatMs)}`;
     this.run.report(`ioguard: job "${this.run.name}": ${line}`, 'alert');
     this.run.log.log('warn', 'fleet-lost', line, { token: this.token });
   }

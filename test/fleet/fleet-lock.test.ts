@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runIoguard, sandboxes, startIoguard, until, type Sandbox } from '../helpers/cli.ts';
+import { PgServer, pgSkipReason, TEST_DB, TEST_PASSWORD, TEST_ROLE } from './helpers/pg-server.ts';
+
+const skip = pgSkipReason();
+const newBox = sandboxes();
+
+describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false }, () => {
+  let pg: PgServer;
+  before(async () => {
+    pg = await PgServer.create();
+  });
+  after(async () => {
+    await pg?.destroy();
+  });
+
+  const run = (box: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runIoguard(['run', '--no-gate', '--name', 'nightly', ...args], { env: { ...box.env, ...env } });
+  const tokenOf = (stdout: string): number => Number(/token=(\d+)/.exec(stdout)?.[1]);
+  const printToken = ['--', 'sh', '-c', 'echo token=$IOGUARD_FENCING_TOKEN'];
+
+  test('the fencing token grows with every acquisition and reaches the job as IOGUARD_FENCING_TOKEN', async () => {
+    const box = newBox();
+    const tokens: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await run(box, ['--fleet', pg.url(), ...printToken]);
+      assert.equal(r.code, 0, r.stderr);
+      tokens.push(tokenOf(r.stdout));
+    }
+    assert.ok(tokens.every((t, i) => Number.isInteger(t) && t > 0 && (i === 0 || t > (tokens[i - 1] as number))), `tokens ${tokens}`);
+  });
+
+  test('a job holding the fleet lock elsewhere makes this start skip with 75, naming the holder', async () => {
+    const holderBox = newBox();
+    const otherBox = newBox();
+    const holder = startIoguard(['run', '--no-gate', '--name', 'nightly', '--fleet', pg.url(), '--', 'sleep', '3'], { env: holderBox.env });
+    await until(() => holderBox.events().some((e) => e.event === 'started'), 15_000, 'holder started');
+    const r = await run(otherBox, ['--fleet', pg.url(), '--verbose', '--', 'echo', 'second copy']);
+    assert.equal(r.code, 75, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /running elsewhere in the fleet: host \S+ \(wrapper pid \d+/);
+    assert.equal((await holder.done).code, 0);
+  });
+
+  test('a wrong password gives one clear line and exit 75', async () => {
+    const r = await run(newBox(), ['--fleet', pg.url('wrong-password'), '--', 'echo', 'ran']);
+    assert.equal(r.code, 75);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^ioguard: job "nightly" not started: fleet server postgres:\/\/ioguard_fleet:\*\*\*@127\.0\.0\.1:\d+\/fleet unavailable: password authentication failed for user "ioguard_fleet" \(--fleet-unavailable skip\)\n$/);
+  });
+
+  test('a refused connection gives one clear line and exit 75', async () => {
+    const r = await run(newBox(), ['--fleet', `postgres://${TEST_ROLE}:x@127.0.0.1:1/${TEST_DB}`, '--', 'echo', 'ran']);
+    assert.equal(r.code, 75);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^ioguard: job "nightly" not started: fleet server \S+ unavailable: connect ECONNREFUSED 127\.0\.0\.1:1 \(--fleet-unavailable skip\)\n$/);
+  });
+
+  test('--fleet-unavailable run-local runs the job under the local lock when the server is unreachable', async () => {
+    const r = await run(newBox(), ['--fleet', `postgres://${TEST_ROLE}:x@127.0.0.1:1/${TEST_DB}`, '--fleet-unavailable', 'run-local', ...printToken]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'token=\n');
+    assert.match(r.stderr, /running under the local lock only \(--fleet-unavailable run-local\)/);
+  });
+
+  test('a password from PGPASSFILE is used with a URL that has none', async () => {
+    const box = newBox();
+    const passfile = join(box.dir, 'pgpass');
+    writeFileSync(passfile, `127.0.0.1:${pg.port}:${TEST_DB}:${TEST_ROLE}:${TEST_PASSWORD}\n`, { mode: 0o600 });
+    const r = await run(box, ['--fleet', pg.bareUrl(), ...printToken], { PGPASSFILE: passfile });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(tokenOf(r.stdout) > 0);
+  });
+
+  test('the password never reaches the log, the records, status or stderr', async () => {
+    const box = newBox();
+    const outputs: string[] = [];
+    const holder = startIoguard(['run', '--no-gate', '--name', 'nightly', '--fleet', pg.url(), '--fleet-heartbeat', '200ms', '--', 'sleep', '2'], { env: box.env });
+    await until(() => box.events().some((e) => e.event === 'started'), 15_000, 'holder started');
+    outputs.push((await runIoguard(['status', '--json'], { env: box.env })).stdout);
+    for (const json of [[], ['--json']]) {
+      const s = await runIoguard(['status', '--fleet', pg.url(), ...json], { env: box.env });
+      assert.equal(s.code, 0, s.stderr);
+      outputs.push(s.stdout, s.stderr);
+    }
+    outputs.push(...Object.values(await run(box, ['--fleet', pg.url(), '--', 'true'])).map(String));
+    outputs.push(...Object.values(await run(box, ['--fleet', pg.url('wrong-password'), '--', 'true'])).map(String));
+    outputs.push(...Object.values(await runIoguard(['check', '--fleet', pg.url()], { env: box.env })).map(String));
+    outputs.push(...Object.values(await holder.done).map(String));
+    for (const f of readdirSync(box.lockDir)) outputs.push(readFileSync(join(box.lockDir, f), 'utf8'));
+    outputs.push(readFileSync(box.logFile, 'utf8'));
+    outputs.push(pg.psql('SELECT row_to_json(t) FROM ioguard_fleet_jobs t', TEST_DB));
+    const all = outputs.join('\n');
+    assert.match(all, /ioguard_fleet:\*\*\*@/, 'the redacted URL is shown');
+    assert.ok(!all.includes(TEST_PASSWORD), 'the password appears somewhere');
+    assert.ok(!all.includes('wrong-password'), 'the wrong password appears somewhere');
+  });
+
+  test('status --fleet lists the jobs with their host, and check reports the server reachable', async () => {
+    const box = newBox();
+    const s = await runIoguard(['status', '--fleet', pg.url(), '--json'], { env: box.env });
+    const rows = JSON.parse(s.stdout) as Array<Record<string, unknown>>;
+    const row = rows.find((r) => r.name === 'nightly');
+    assert.ok(row, s.stdout);
+    assert.equal(typeof row.host, 'string');
+    assert.equal(row.state, 'idle');
+    const c = await runIoguard(['check', '--fleet', pg.url(), '--json'], { env: box.env });
+    const fleet = (JSON.parse(c.stdout) as { fleet: Record<string, unknown> }).fleet;
+    assert.equal(fleet.reachable, true);
+    assert.equal(fleet.error, null);
+  });
+
+  test('the server killed mid-run: the job continues, the next tick follows --fleet-unavailable', async () => {
+    const box = newBox();
+    const mark = join(box.dir, 'done');
+    const holder = startIoguard(['run', '--no-gate', '--name', 'nightly', '--fleet', pg.url(), '--fleet-heartbeat', '200ms', '--', 'sh', '-c', `sleep 2; echo finished > ${mark}`], { env: box.env });
+    await until(() => box.events().some((e) => e.event === 'started'), 15_000, 'holder started');
+    await pg.kill();
+    const r = await holder.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(mark, 'utf8'), 'finished\n');
+    assert.match(r.stderr, /lost the fleet lock .*the job continues/);
+    const next = await run(box, ['--fleet', pg.url(), '--fleet-connect-timeout', '2s', '--', 'echo', 'ran']);
+    assert.equal(next.code, 75);
+    assert.match(next.stderr, /unavailable: connect ECONNREFUSED/);
+    const local = await run(box, ['--fleet', pg.url(), '--fleet-unavailable', 'run-local', '--', 'echo', 'ran']);
+    assert.equal(local.code, 0);
+    assert.equal(local.stdout, 'ran\n');
+    await pg.start();
+  });
+
+  test('the server restarted mid-run: the wrapper retakes the lock and the token keeps growing', async () => {
+    const box = newBox();
+    const first = await run(box, ['--fleet', pg.url(), ...printToken]);
+    const before = tokenOf(first.stdout);
+    assert.ok(before > 0, first.stderr);
+    const holder = startIoguard(['run', '--no-gate', '--name', 'nightly', '--fleet', pg.url(), '--fleet-heartbeat', '200ms', '--', 'sleep', '6'], { env: box.env });
+    await until(() => box.events().filter((e) => e.event === 'started').length === 2, 15_000, 'holder started');
+    await pg.stop();
+    await pg.start();
+    const r = await holder.done;
+    assert.ok(box.events().some((e) => e.event === 'fleet-reacquired'), JSON.stringify(box.events().map((e) => [e.event, e.msg])));
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /CONFLICT/);
+    const afterToken = tokenOf((await run(box, ['--fleet', pg.url(), ...printToken])).stdout);
+    assert.ok(afterToken > before + 1, `${afterToken} after ${before}`);
+  });
+});
