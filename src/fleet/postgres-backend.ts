@@ -3,7 +3,7 @@ import { IoguardError } from '../errors/ioguard-error.ts';
 import type { AcquireRequest, AcquireResult, FleetBackend, FleetHolder, FleetPhase, RefreshRequest, RefreshResult } from './backend.ts';
 import { fleetLockKey, SCHEMA_LOCK_KEY } from './fleet-key.ts';
 import type { NormalizedFleet } from './fleet-options.ts';
-import { CREATE_TABLE, LIST, REFRESH, RELEASE, REPORT_CONFLICT, SELECT_ONE, TABLE, UPSERT } from './postgres-schema.ts';
+import { ACQUIRE, CREATE_TABLE, LIST, REFRESH, RELEASE, REPORT_CONFLICT, SELECT_ONE, TABLE } from './postgres-schema.ts';
 import { redactText, redactUrl } from './redact.ts';
 
 type Row = Record<string, unknown>;
@@ -138,14 +138,10 @@ export class PostgresFleet implements FleetBackend {
 
   async acquire(r: AcquireRequest): Promise<AcquireResult> {
     const key = fleetLockKey(this.f.namespace, r.name);
-    const [lock] = await this.query('SELECT pg_try_advisory_lock($1::bigint) AS got', [key]);
-    if (!lock?.got) {
-      const [row] = await this.onTable(SELECT_ONE, [this.f.namespace, r.name]);
-      return { kind: 'busy', holder: row ? rowToHolder(row) : null };
-    }
-    const [row] = await this.onTable(UPSERT, [this.f.namespace, r.name, key, r.host, r.bootId, r.wrapperPid, r.jobPid, r.deadline, r.phase]);
-    const previous = row?.previous as Row | null | undefined;
-    return { kind: 'acquired', token: String(row?.token), previous: previous ? rowToHolder(previous) : null };
+    const [row] = await this.onTable(ACQUIRE, [this.f.namespace, r.name, key, r.host, r.bootId, r.wrapperPid, r.jobPid, r.deadline, r.phase]);
+    const previous = row?.previous ? rowToHolder(row.previous as Row) : null;
+    if (!row?.got) return { kind: 'busy', holder: previous };
+    return { kind: 'acquired', token: String(row.token), previous };
   }
 
   async refresh(name: string, token: string, u: RefreshRequest): Promise<RefreshResult> {
@@ -158,9 +154,13 @@ export class PostgresFleet implements FleetBackend {
   async release(name: string, token: string, phase: FleetPhase = 'finished'): Promise<void> {
     try {
       await this.query(RELEASE, [this.f.namespace, name, token, phase, fleetLockKey(this.f.namespace, name)]);
-    } finally {
+    } catch (error) {
       await this.close();
+      throw error;
     }
+    // The lock is already released explicitly: send the goodbye without waiting for the server's (~5 ms of every run).
+    this.closing = true;
+    this.client.end().catch(() => {});
   }
 
   async list(): Promise<FleetHolder[]> {

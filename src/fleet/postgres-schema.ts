@@ -29,14 +29,21 @@ export const COLUMNS = `namespace, name, host, boot_id, wrapper_pid, job_pid, ${
   ${ms('deadline')} AS deadline_ms, phase, ${ms('heartbeat_at')} AS heartbeat_ms, ${ms('finished_at')} AS finished_ms,
   fencing_token::text AS fencing_token, conflict`;
 
-/** Take the row for a new acquisition: the token grows by one; the previous row comes back for judgement. */
-export const UPSERT = `WITH prev AS (SELECT ${COLUMNS} FROM ${TABLE} WHERE namespace = $1 AND name = $2)
-INSERT INTO ${TABLE} AS t (namespace, name, lock_key, host, boot_id, wrapper_pid, job_pid, started_at, deadline, phase, heartbeat_at, finished_at, fencing_token, conflict)
-VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, now(), to_timestamp($8::float8 / 1000), $9, now(), NULL, 1, NULL)
-ON CONFLICT (namespace, name) DO UPDATE SET lock_key = EXCLUDED.lock_key, host = EXCLUDED.host, boot_id = EXCLUDED.boot_id,
-  wrapper_pid = EXCLUDED.wrapper_pid, job_pid = EXCLUDED.job_pid, started_at = now(), deadline = EXCLUDED.deadline,
-  phase = EXCLUDED.phase, heartbeat_at = now(), finished_at = NULL, fencing_token = t.fencing_token + 1, conflict = NULL
-RETURNING t.fencing_token::text AS token, (SELECT row_to_json(prev) FROM prev) AS previous`;
+/**
+ * One round trip: try the job's advisory lock; if it is ours, take the row (the token grows by one).
+ * Either way the row as it was comes back: the previous holder to judge, or the current one to name.
+ * `l` is evaluated once and before the insert, which reads it; every part sees the same snapshot.
+ */
+export const ACQUIRE = `WITH l AS MATERIALIZED (SELECT pg_try_advisory_lock($3::bigint) AS got),
+prev AS (SELECT ${COLUMNS} FROM ${TABLE} WHERE namespace = $1 AND name = $2),
+ins AS (
+  INSERT INTO ${TABLE} AS t (namespace, name, lock_key, host, boot_id, wrapper_pid, job_pid, started_at, deadline, phase, heartbeat_at, finished_at, fencing_token, conflict)
+  SELECT $1, $2, $3::bigint, $4, $5, $6, $7, now(), to_timestamp($8::float8 / 1000), $9, now(), NULL, 1, NULL FROM l WHERE l.got
+  ON CONFLICT (namespace, name) DO UPDATE SET lock_key = EXCLUDED.lock_key, host = EXCLUDED.host, boot_id = EXCLUDED.boot_id,
+    wrapper_pid = EXCLUDED.wrapper_pid, job_pid = EXCLUDED.job_pid, started_at = now(), deadline = EXCLUDED.deadline,
+    phase = EXCLUDED.phase, heartbeat_at = now(), finished_at = NULL, fencing_token = t.fencing_token + 1, conflict = NULL
+  RETURNING t.fencing_token::text AS token)
+SELECT (SELECT got FROM l) AS got, (SELECT token FROM ins) AS token, (SELECT row_to_json(prev) FROM prev) AS previous`;
 
 export const REFRESH = `UPDATE ${TABLE} SET heartbeat_at = now(), phase = $4, job_pid = $5, deadline = to_timestamp($6::float8 / 1000)
 WHERE namespace = $1 AND name = $2 AND fencing_token = $3::bigint RETURNING conflict`;
