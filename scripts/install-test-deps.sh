@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses: gcc (the D-state helper), util-linux (flock), procps (ps,
-# the oracle for /proc parsing), sysstat (iostat, the oracle for disk util%), rsync.
+# the oracle for /proc parsing), sysstat (iostat, the oracle for disk util%), rsync, postgresql (the
+# fleet lock tests start a private server from /usr/lib/postgresql/<major>/bin; util-linux also
+# gives them unshare and nsenter).
 set -euo pipefail
 need=()
 for pair in gcc:gcc flock:util-linux ps:procps iostat:sysstat rsync:rsync; do
