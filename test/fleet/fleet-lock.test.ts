@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runIoguard, sandboxes, startIoguard, until, type Sandbox } from '../helpers/cli.ts';
+import { guard } from '../../src/guard/guard.ts';
 import { PgServer, pgSkipReason, TEST_DB, TEST_PASSWORD, TEST_ROLE } from './helpers/pg-server.ts';
 
 const skip = pgSkipReason();
@@ -31,6 +32,17 @@ describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false }, ()
       tokens.push(tokenOf(r.stdout));
     }
     assert.ok(tokens.every((t, i) => Number.isInteger(t) && t > 0 && (i === 0 || t > (tokens[i - 1] as number))), `tokens ${tokens}`);
+  });
+
+  test('guard() takes the fleet lock and hands the fencing token to the function', async () => {
+    const box = newBox();
+    const options = { lockDir: box.lockDir, logFile: false as const, gate: { enabled: false }, fleet: pg.url() };
+    const seen: Array<string | null> = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await guard('nightly', (_signal, run) => seen.push(run.fencingToken), options);
+      assert.equal(r.outcome, 'completed');
+    }
+    assert.ok(seen.every((t) => t !== null) && Number(seen[1]) === Number(seen[0]) + 1, `tokens ${seen}`);
   });
 
   test('a job holding the fleet lock elsewhere makes this start skip with 75, naming the holder', async () => {
