@@ -34,7 +34,8 @@ function describe(error: unknown, f: NormalizedFleet): string {
   const e = error as { code?: string; message?: string };
   let text = e?.message ?? String(error);
   if (e?.code === '42501') text = `${text} (the role needs CREATE on its schema once, to create table ${TABLE}; see docs/locking.md)`;
-  if (/timeout/i.test(text) && !/\d/.test(text)) text = `${text} (after ${f.connectTimeoutMs} ms)`;
+  if (/^Query read timeout/.test(text)) text = `${text} (no answer within ${f.lockTimeoutMs} ms)`;
+  else if (/connection timeout/i.test(text)) text = `${text} (${f.connectTimeoutMs} ms)`;
   return redactText(text.replace(/\s+/g, ' ').trim(), f.url);
 }
 
@@ -76,7 +77,9 @@ export class PostgresFleet implements FleetBackend {
     const client = new pg.Client({
       connectionString: f.url,
       connectionTimeoutMillis: f.connectTimeoutMs,
-      query_timeout: f.lockTimeoutMs,
+      // The server's own timeouts below say more ("canceling statement due to lock timeout"); this
+      // one is the backstop for a server that stops answering, a little later.
+      query_timeout: f.lockTimeoutMs + 1000,
       statement_timeout: f.lockTimeoutMs,
       lock_timeout: f.lockTimeoutMs,
       application_name: 'ioguard',

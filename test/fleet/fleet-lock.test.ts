@@ -9,7 +9,7 @@ import { PgServer, pgSkipReason, TEST_DB, TEST_PASSWORD, TEST_ROLE } from './hel
 const skip = pgSkipReason();
 const newBox = sandboxes();
 
-describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false }, () => {
+describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false, timeout: 240_000 }, () => {
   let pg: PgServer;
   before(async () => {
     pg = await PgServer.create();
@@ -70,6 +70,37 @@ describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false }, ()
     assert.equal(r.code, 75);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^ioguard: job "nightly" not started: fleet server \S+ unavailable: connect ECONNREFUSED 127\.0\.0\.1:1 \(--fleet-unavailable skip\)\n$/);
+  });
+
+  test('a server that accepts but never answers is given up after --fleet-connect-timeout', async () => {
+    pg.pause(true);
+    try {
+      const t0 = Date.now();
+      const r = await run(newBox(), ['--fleet', pg.url(), '--fleet-connect-timeout', '1s', '--', 'echo', 'ran']);
+      assert.equal(r.code, 75);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^ioguard: job "nightly" not started: fleet server \S+ unavailable: .*timeout.* \(--fleet-unavailable skip\)\n$/i);
+      // Bounded, with a wide margin for a loaded machine: the point is that it does not hang.
+      assert.ok(Date.now() - t0 < 20_000);
+    } finally {
+      pg.pause(false);
+    }
+  });
+
+  test('a statement blocked on the fleet table is given up after --fleet-lock-timeout', async () => {
+    await run(newBox(), ['--fleet', pg.url(), '--', 'true']);
+    const blocker = pg.session();
+    blocker.send('BEGIN; LOCK TABLE ioguard_fleet_jobs IN ACCESS EXCLUSIVE MODE;');
+    await until(() => pg.psql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted AND relation = 'ioguard_fleet_jobs'::regclass", TEST_DB) === '1', 10_000, 'table locked');
+    try {
+      const r = await run(newBox(), ['--fleet', pg.url(), '--fleet-lock-timeout', '1s', '--', 'echo', 'ran']);
+      assert.equal(r.code, 75);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /unavailable: canceling statement due to (lock|statement) timeout \(--fleet-unavailable skip\)\n$/);
+    } finally {
+      blocker.send('ROLLBACK;');
+      await blocker.end();
+    }
   });
 
   test('--fleet-unavailable run-local runs the job under the local lock when the server is unreachable', async () => {

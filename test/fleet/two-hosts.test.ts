@@ -36,7 +36,7 @@ function readEvents(file: string): JobEvent[] {
   });
 }
 
-describe('two hosts share one job through the fleet lock', { skip, concurrency: false }, () => {
+describe('two hosts share one job through the fleet lock', { skip, concurrency: false, timeout: 300_000 }, () => {
   let pg: PgServer;
   let hostA: FakeHost;
   let hostB: FakeHost;

@@ -90,8 +90,14 @@ export class PgServer {
     return s;
   }
 
+  // Straight setuid by spawn, not runuser: runuser stops itself when its child is stopped (job
+  // control), so SIGSTOP/SIGCONT of the server would leave a stopped runuser behind.
   private asPostgres(cmd: string, args: string[]): string {
-    return execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    return execFileSync(cmd, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'], uid: this.uid, gid: this.gid, env: this.env() }).toString();
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return { PATH: process.env.PATH, LANG: 'C.UTF-8', HOME: this.dir };
   }
 
   /** Run SQL as the superuser over the unix socket. */
@@ -101,7 +107,7 @@ export class PgServer {
 
   async start(): Promise<void> {
     const args = ['-D', this.data, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=60'];
-    this.proc = spawn('runuser', ['-u', 'postgres', '--', join(this.bin, 'postgres'), ...args], { cwd: this.dir, stdio: 'ignore' });
+    this.proc = spawn(join(this.bin, 'postgres'), args, { cwd: this.dir, stdio: 'ignore', uid: this.uid, gid: this.gid, env: this.env() });
     const end = Date.now() + 30_000;
     for (;;) {
       try {
@@ -121,6 +127,24 @@ export class PgServer {
     } catch {
       return undefined;
     }
+  }
+
+  /** Freeze or thaw the postmaster: new connections are accepted by the kernel and then never answered. */
+  pause(paused: boolean): void {
+    const pid = this.postmasterPid();
+    if (pid) process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  /** A superuser psql session kept open on stdin (e.g. to hold a table lock); end() closes it. */
+  session(db = TEST_DB): { send: (sql: string) => void; end: () => Promise<void> } {
+    const child = spawn(join(this.bin, 'psql'), ['-h', this.dir, '-p', String(this.port), '-U', 'postgres', '-d', db, '-Xq'], { cwd: this.dir, stdio: ['pipe', 'ignore', 'ignore'], uid: this.uid, gid: this.gid, env: this.env() });
+    return {
+      send: (sql) => void child.stdin!.write(`${sql}\n`),
+      end: () => new Promise((r) => {
+        child.once('exit', () => r());
+        child.stdin!.end();
+      }),
+    };
   }
 
   /** Kill the server hard (SIGKILL to the postmaster and its backends), as a crash would. */
