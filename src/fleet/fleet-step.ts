@@ -60,7 +60,9 @@ export async function fleetStep(ctx: RunContext, record: RunRecord, result: RunR
     const p = got.previous;
     if (p?.conflict) lease.conflict(`the previous run reported: ${p.conflict}`, { previous: p });
     if (p && p.phase !== 'finished' && (p.host !== run.host || p.bootId !== run.bootId)) {
-      const line = `the previous holder, ${describeHolder(p, ctx.now())}, ended without releasing the fleet lock; if its job still runs there, that host reports the conflict at its next start`;
+      const line = p.phase === 'stuck'
+        ? `the previous run, ${describeHolder(p, ctx.now())}, left processes there that survived SIGKILL; they may still hold what the job uses`
+        : `the previous holder, ${describeHolder(p, ctx.now())}, ended without releasing the fleet lock; if its job still runs there, that host reports the conflict at its next start`;
       ctx.report(`ioguard: job "${ctx.name}": ${line}`, 'alert');
       ctx.log.log('warn', 'fleet-previous-unclean', line, { previous: p });
     }
