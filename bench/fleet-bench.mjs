@@ -11,7 +11,8 @@ import { PgServer } from '../test/fleet/helpers/pg-server.ts';
 
 const BIN = new URL('../bin/ioguard.js', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)];
+const median = (xs) => quantile(xs, 0.5);
 
 function once(args, env) {
   const t0 = process.hrtime.bigint();
@@ -37,8 +38,12 @@ try {
   for (const args of Object.values(variants)) once(args, env); // warm the page cache and create the table
   for (let i = 0; i < RUNS; i++) for (const [k, args] of Object.entries(variants)) samples[k].push(once(args, env));
   const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  // The lower quartile is less moved by other load on the machine than the median.
+  const q1 = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, quantile(v, 0.25)]));
   const result = {
     runs: RUNS,
+    loadAverage1m: Number((await import('node:os')).loadavg()[0].toFixed(2)),
+    p25: { localMs: q1.local, fleetTcpMs: q1.fleetTcp, fleetSocketMs: q1.fleetSocket, addedTcpMs: q1.fleetTcp - q1.local, addedSocketMs: q1.fleetSocket - q1.local },
     localMs: m.local,
     fleetTcpMs: m.fleetTcp,
     fleetSocketMs: m.fleetSocket,
@@ -51,6 +56,7 @@ try {
   console.log(`start without --fleet   ${m.local.toFixed(1)} ms (median of ${RUNS})`);
   console.log(`with --fleet over TCP   ${m.fleetTcp.toFixed(1)} ms  (+${result.addedTcpMs.toFixed(1)} ms)`);
   console.log(`with --fleet on socket  ${m.fleetSocket.toFixed(1)} ms  (+${result.addedSocketMs.toFixed(1)} ms)`);
+  console.log(`lower quartiles: +${result.p25.addedTcpMs.toFixed(1)} ms over TCP, +${result.p25.addedSocketMs.toFixed(1)} ms on the socket; load average ${result.loadAverage1m}`);
 } finally {
   await pg.destroy();
   rmSync(scratch, { recursive: true, force: true });

@@ -29,6 +29,7 @@ export class FleetLease {
   private backend: FleetBackend | undefined;
   private readonly run: LeaseRun;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private readonly told = new Set<string>();
 
@@ -40,12 +41,21 @@ export class FleetLease {
 
   start(): void {
     this.backend?.onLost((reason) => this.lose(reason));
-    this.timer = setInterval(() => this.touch(), this.run.fleet.heartbeatMs);
+    this.timer = setInterval(() => this.beatNow(), this.run.fleet.heartbeatMs);
     this.timer.unref();
   }
 
-  /** Refresh the row now (the job just started: status shows its pid at once). Fire and forget. */
+  /**
+   * The job just started: refresh the row soon so status shows its pid, without a round trip on
+   * the path of a job that ends at once (the release writes the row anyway).
+   */
   touch(): void {
+    clearTimeout(this.soon);
+    this.soon = setTimeout(() => this.beatNow(), 250);
+    this.soon.unref();
+  }
+
+  private beatNow(): void {
     this.beating ??= this.beat().finally(() => (this.beating = undefined));
   }
 
@@ -113,6 +123,7 @@ export class FleetLease {
   /** Stop the heartbeat, mark the row and drop the lock. Never throws: the job's result matters more. */
   async release(phase: 'finished' | 'stuck' = 'finished'): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     await this.beating;
     const backend = this.backend;
     this.backend = undefined;
