@@ -80,6 +80,9 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   result.waitedMs = waitedMs;
   try {
     lock.write(record);
+    const fleet = await fleetStep(ctx, record, result);
+    if (!fleet.proceed) return result;
+    lease = fleet.lease;
     const signal = ctx.interrupts.received;
     if (signal) {
       result.outcome = 'skipped';
@@ -88,9 +91,6 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
       return result;
     }
-    const fleet = await fleetStep(ctx, record, result);
-    if (!fleet.proceed) return result;
-    lease = fleet.lease;
     const gate = await gateStep(ctx, lock, record, result, options.gateRetryMs);
     if (!gate.proceed) return result;
     const ionice = gate.throttled ? { class: 'idle' as const } : o.ionice;

@@ -157,6 +157,17 @@ describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false, time
     assert.equal(fleet.error, null);
   });
 
+  test('check reports an unreachable fleet server with its reason and exits 75', async () => {
+    const c = await runIoguard(['check', '--json', '--max-io-pressure', '100', '--max-io-full', '100', '--max-dirty', '100', '--max-load', '1000', '--max-blocked', '100000'], { env: { ...newBox().env, IOGUARD_FLEET_URL: `postgres://${TEST_ROLE}:${TEST_PASSWORD}@127.0.0.1:1/${TEST_DB}` } });
+    const out = JSON.parse(c.stdout) as { fleet: Record<string, unknown>; healthy: boolean };
+    const fleet = out.fleet;
+    assert.equal(out.healthy, true, 'the thresholds are set so that only the fleet server can fail the check');
+    assert.equal(fleet.reachable, false);
+    assert.match(String(fleet.error), /ECONNREFUSED/);
+    assert.ok(!c.stdout.includes(TEST_PASSWORD));
+    assert.equal(c.code, 75);
+  });
+
   test('the server killed mid-run: the job continues, the next tick follows --fleet-unavailable', async () => {
     const box = newBox();
     const mark = join(box.dir, 'done');
