@@ -11,7 +11,7 @@ import { selfIdentity } from '../proc/self.ts';
 import { holderInfo } from '../run/describe-previous.ts';
 import type { RunContext } from '../run/context.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
-import type { FleetBackend } from './backend.ts';
+import type { AcquireResult, FleetBackend } from './backend.ts';
 import { describeHolder } from './describe-holder.ts';
 import { FleetLease } from './fleet-lease.ts';
 import { leaseRun } from './fleet-step.ts';
@@ -43,17 +43,19 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     const job = orphan.job!;
     const record = { ...orphan, wrapper: selfIdentity(ctx.roots), host: orphan.host || hostname(), evidence: previous.evidence, updatedAt: now };
     writeRecord(paths.record, record);
-    const run = leaseRun(ctx, record);
+    const run = { ...leaseRun(ctx, record), state: () => ({ phase: 'adopted' as const, jobPid: job.pid, deadline: orphan.deadline }) };
+    let got: AcquireResult;
     try {
       backend = await openFleet(run.fleet);
+      got = await backend.acquire({ name: ctx.name, host: run.host, bootId: ctx.bootId, wrapperPid: run.wrapperPid, ...run.state() });
     } catch (error) {
       if (!isIoguardError(error)) throw error;
+      // Skipped as a busy run, as without a fleet: the orphan is this host's, and it still runs.
       ctx.log.log('warn', 'fleet-unavailable', `cannot retake the fleet lock for the orphaned run (job pid ${job.pid}): ${error.message}`, {});
       return undefined;
     }
     const result = emptyResult(ctx.name);
     result.holder = holderInfo(previous, now);
-    const got = await backend.acquire({ name: ctx.name, host: run.host, bootId: ctx.bootId, wrapperPid: run.wrapperPid, jobPid: job.pid, deadline: orphan.deadline, phase: 'adopted' });
     if (got.kind === 'busy') {
       const who = got.holder ? describeHolder(got.holder, now) : 'another session';
       const line = `the orphaned run on this host (job pid ${job.pid}) still runs, and ${who} holds the fleet lock: two copies are running`;

@@ -2,6 +2,7 @@ import { formatDuration } from '../util/duration.ts';
 import type { FleetHolder } from './backend.ts';
 import { normalizeFleet, type FleetOptions } from './fleet-options.ts';
 import { openFleet } from './open-fleet.ts';
+import { redactUrl } from './redact.ts';
 
 /** held: a live session holds the lock; lost: the row says busy but no session holds it (the holder died); idle: finished. */
 export type FleetJobState = 'held' | 'lost' | 'idle';
@@ -92,7 +93,6 @@ export interface FleetReachability {
 /** For `ioguard check`: can this host use the fleet server now? Never throws for an unreachable server. */
 export async function checkFleet(fleet: FleetOptions | string): Promise<FleetReachability> {
   const f = normalizeFleet(fleet)!;
-  const { redactUrl } = await import('./redact.ts');
   const started = performance.now();
   try {
     const backend = await openFleet(f);
