@@ -20,19 +20,20 @@ export function fleetUrl(args: FlagValues, env: NodeJS.ProcessEnv = process.env)
 
 /** Turn the fleet flags into the library option; the URL is checked without ever being echoed. */
 export function fleetFromFlags(args: FlagValues, env: NodeJS.ProcessEnv = process.env): FleetOptions | undefined {
-  const url = fleetUrl(args, env);
-  if (url === undefined) return undefined;
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new IoguardError('ERR_USAGE', '--fleet: not a postgres:// or postgresql:// URL', { option: '--fleet' });
   const positive = (flag: string): number => {
     const ms = durationFlag(args, flag) as number;
     if (ms <= 0) throw new IoguardError('ERR_INVALID_OPTION', `--${flag}: must be above zero`, { option: `--${flag}` });
     return ms;
   };
-  return {
-    url,
+  // Checked even without a URL, so a typo does not wait for the day the fleet is switched on.
+  const options = {
     unavailable: choiceFlag(args, 'fleet-unavailable', ['skip', 'run-local'] as const) ?? 'skip',
     connectTimeoutMs: positive('fleet-connect-timeout'),
     lockTimeoutMs: positive('fleet-lock-timeout'),
     heartbeatMs: positive('fleet-heartbeat'),
   };
+  const url = fleetUrl(args, env);
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new IoguardError('ERR_USAGE', '--fleet: not a postgres:// or postgresql:// URL', { option: '--fleet' });
+  return { url, ...options };
 }

@@ -35,3 +35,19 @@ test('a fleet option that is not a postgres URL is refused without echoing it', 
   assert.throws(() => normalizeFleet({ url: 'postgres://db/x', unavailable: 'maybe' as never }), /fleet.unavailable/);
   assert.equal(normalizeFleet('postgres://db/x')?.unavailable, 'skip');
 });
+
+test('a bad fleet flag exits 2 with one line naming it, and never echoes the URL', async () => {
+  const { runIoguard } = await import('../helpers/cli.ts');
+  for (const [args, flag] of [
+    [['--fleet', 'mysql://u:topsecret@db/x'], '--fleet'],
+    [['--fleet-heartbeat', '0s'], '--fleet-heartbeat'],
+    [['--fleet-unavailable', 'never'], '--fleet-unavailable'],
+    [['--fleet-connect-timeout', '5'], '--fleet-connect-timeout'],
+  ] as const) {
+    const r = await runIoguard(['run', '--no-gate', ...args, '--', 'true']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.ok(r.stderr.startsWith(`ioguard: ${flag}`), r.stderr);
+    assert.ok(!r.stderr.includes('topsecret'));
+  }
+});
