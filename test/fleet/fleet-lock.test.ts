@@ -157,6 +157,32 @@ describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false, time
     assert.equal(fleet.error, null);
   });
 
+  // This name's key is negative (-6522691307415940435): the harder case of mapping a bigint key onto pg_locks' two oid halves.
+  test('status --fleet tells a held lock from one whose holder died', async () => {
+    const box = newBox();
+    const state = async (): Promise<unknown> => {
+      const s = await runIoguard(['status', '--fleet', pg.url(), '--json', 'held-or-lost'], { env: box.env });
+      return (JSON.parse(s.stdout) as Array<{ state: string }>)[0]?.state;
+    };
+    const holder = startIoguard(['run', '--no-gate', '--name', 'held-or-lost', '--fleet', pg.url(), '--', 'sleep', '30'], { env: box.env });
+    await until(() => box.events().some((e) => e.event === 'started'), 15_000, 'holder started');
+    assert.equal(await state(), 'held');
+    const jobPid = Number(box.events().find((e) => e.event === 'started')?.jobPid);
+    holder.kill('SIGKILL');
+    await holder.exited;
+    try {
+      // The server notices the closed socket at once; allow it a moment under load.
+      let seen: unknown;
+      for (let i = 0; i < 50 && seen !== 'lost'; i++) {
+        seen = await state();
+        if (seen !== 'lost') await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(seen, 'lost');
+    } finally {
+      process.kill(-jobPid, 'SIGKILL');
+    }
+  });
+
   test('check reports an unreachable fleet server with its reason and exits 75', async () => {
     const c = await runIoguard(['check', '--json', '--max-io-pressure', '100', '--max-io-full', '100', '--max-dirty', '100', '--max-load', '1000', '--max-blocked', '100000'], { env: { ...newBox().env, IOGUARD_FLEET_URL: `postgres://${TEST_ROLE}:${TEST_PASSWORD}@127.0.0.1:1/${TEST_DB}` } });
     const out = JSON.parse(c.stdout) as { fleet: Record<string, unknown>; healthy: boolean };
