@@ -51,7 +51,8 @@ describe('status rows', () => {
       const rows = await statusJson(b);
       const oracle = cpuPercent(before, ticks(job.pid), performance.now() - t0);
       const row = rows.find((r) => r.name === 'busy');
-      assert.equal(typeof row?.cpuPercent, 'number');
+      assert.ok(row);
+      assert.equal(typeof row.cpuPercent, 'number');
       // Loose: other test processes share the cores, and status measures a shorter window than the oracle.
       assert.ok(row.cpuPercent > 15, `busy loop shows ${row.cpuPercent}% (oracle ${oracle.toFixed(1)}%)`);
       assert.ok(Math.abs(row.cpuPercent - oracle) < 40, `status ${row.cpuPercent}% vs /proc ${oracle.toFixed(1)}%`);
@@ -67,7 +68,8 @@ describe('status rows', () => {
     const job = await startJob(b, 'idle', ['sleep', '30']);
     try {
       const row = (await statusJson(b)).find((r) => r.name === 'idle');
-      assert.equal(typeof row?.cpuPercent, 'number');
+      assert.ok(row);
+      assert.equal(typeof row.cpuPercent, 'number');
       assert.ok(row.cpuPercent < 10, `sleep shows ${row.cpuPercent}%`);
     } finally {
       job.stop();
