@@ -18,7 +18,9 @@ function rotator(b: Sandbox): () => void {
   assert.ok(text.includes(`${DEFAULT_LOG} {`), 'the example rotates the default root log');
   const conf = join(b.dir, 'logrotate.conf');
   writeFileSync(conf, text.replace(`${DEFAULT_LOG} {`, `${b.logFile} {`), { mode: 0o644 });
-  return () => void execFileSync('logrotate', ['-f', '-s', join(b.dir, 'logrotate.state'), conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // logrotate lives in /usr/sbin, which an unprivileged user's PATH often lacks.
+  const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
+  return () => void execFileSync('logrotate', ['-f', '-s', join(b.dir, 'logrotate.state'), conf], { stdio: ['ignore', 'ignore', 'pipe'], env });
 }
 
 /** Every file of the log (live, rotated, compressed), by name. */
