@@ -163,5 +163,8 @@ async function addUsage(rows: JobStatus[], first: CpuReading, roots: Pick<ProcRo
     }
     row.cpuPercent = cpu === null ? null : Math.round(cpu * 10) / 10;
     row.memoryBytes = mem;
+    // CPU used during status's own window is progress seen now; the record's figure is as old as
+    // the supervisor's last sample, and guard() jobs have no supervisor at all.
+    if (cpu !== null && cpu > 0 && row.lastProgressSeconds !== null) row.lastProgressSeconds = 0;
   }
 }

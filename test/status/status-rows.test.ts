@@ -6,7 +6,7 @@ import { readPidStat } from '../../src/proc/processes.ts';
 import { formatStatusTable } from '../../src/status/format-table.ts';
 import type { JobStatus } from '../../src/status/list-jobs.ts';
 import { cpuPercent } from '../../src/status/usage.ts';
-import { readJobRecord, runIoguard, sandboxes, startIoguard, until, type Sandbox } from '../helpers/cli.ts';
+import { readJobRecord, runIoguard, sandboxes, sleep, startIoguard, until, type Sandbox } from '../helpers/cli.ts';
 
 const box = sandboxes();
 
@@ -46,6 +46,8 @@ describe('status rows', () => {
     const b = box();
     const job = await startJob(b, 'busy', ['sh', '-c', 'while :; do :; done']);
     try {
+      // Past the supervisor's first sample, so the record's own last-progress figure is seconds old.
+      await sleep(2500);
       const t0 = performance.now();
       const before = ticks(job.pid);
       const rows = await statusJson(b);
@@ -58,6 +60,7 @@ describe('status rows', () => {
       assert.ok(Math.abs(row.cpuPercent - oracle) < 40, `status ${row.cpuPercent}% vs /proc ${oracle.toFixed(1)}%`);
       assert.equal(row.processes[0].cpuPercent, row.cpuPercent);
       assert.ok(row.memoryBytes > 0, 'memory is measured too');
+      assert.equal(row.lastProgressSeconds, 0, 'CPU seen in the window is progress now');
     } finally {
       job.stop();
     }
