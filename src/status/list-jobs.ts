@@ -148,6 +148,8 @@ function readCmdline(pid: number, roots: { procRoot: string }): string[] {
   return text === '' ? [] : text.replace(/\0$/, '').split('\0');
 }
 
+const oneDecimal = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);
+
 async function addUsage(rows: JobStatus[], first: CpuReading, roots: Pick<ProcRoots, 'procRoot'>): Promise<void> {
   const pids = [...new Set(rows.flatMap((r) => r.processes.map((p) => p.pid)))];
   const usage = await measureUsage(pids, first, roots);
@@ -156,12 +158,12 @@ async function addUsage(rows: JobStatus[], first: CpuReading, roots: Pick<ProcRo
     let mem: number | null = null;
     for (const p of row.processes) {
       const u = usage.get(p.pid);
-      p.cpuPercent = u?.cpuPercent === undefined || u.cpuPercent === null ? null : Math.round(u.cpuPercent * 10) / 10;
+      p.cpuPercent = oneDecimal(u?.cpuPercent ?? null);
       p.memoryBytes = u?.memoryBytes ?? null;
       if (u?.cpuPercent != null) cpu = (cpu ?? 0) + u.cpuPercent;
       if (u?.memoryBytes != null) mem = (mem ?? 0) + u.memoryBytes;
     }
-    row.cpuPercent = cpu === null ? null : Math.round(cpu * 10) / 10;
+    row.cpuPercent = oneDecimal(cpu);
     row.memoryBytes = mem;
     // CPU used during status's own window is progress seen now; the record's figure is as old as
     // the supervisor's last sample, and guard() jobs have no supervisor at all.

@@ -7,9 +7,9 @@ import type { ProcRoots } from '../proc/roots.ts';
 
 /**
  * The shortest window between the two CPU readings. At USER_HZ=100 a reading is exact to one
- * tick (10 ms), so 150 ms keeps the figure within 7 points of the truth while `status` with 1,000
- * records stays under 300 ms; the window overlaps status's own work (the first reading is the
- * /proc scan it does anyway), and no window is waited for when no job has a live process.
+ * tick (10 ms), so 150 ms keeps the figure within 7 points of the truth. The window overlaps
+ * status's own work (the first reading is the /proc scan it does anyway), so with 1,000 records
+ * it costs nothing extra; with no live job process there is no window at all.
  */
 export const CPU_WINDOW_MS = 150;
 
