@@ -15,7 +15,13 @@ export async function checkCli({ flags: args }: ParsedArgs, io: CliIo): Promise<
   const path = lastValue(args.path);
   const snapshot = await probe({ windowMs: durationFlag(args, 'window') as number, ...(path === undefined ? {} : { path }) });
   const verdict = evaluate(snapshot, thresholds);
+  const { fleetCheck } = await import('../fleet/fleet-cli.ts');
+  const fleet = await fleetCheck(args);
   const logFile = logFileHere();
-  io.stdout(args.json ? `${JSON.stringify({ ...toCheckJson(snapshot, verdict), logFile }, null, 2)}\n` : `${formatCheck(snapshot, verdict)}\n${logFileLine(logFile)}`);
-  return verdict.healthy ? EXIT.ok : EXIT.skipped;
+  io.stdout(
+    args.json
+      ? `${JSON.stringify({ ...toCheckJson(snapshot, verdict), ...(fleet ? { fleet: fleet.data } : {}), logFile }, null, 2)}\n`
+      : `${formatCheck(snapshot, verdict)}${fleet?.text ?? ''}\n${logFileLine(logFile)}`,
+  );
+  return verdict.healthy && fleet?.data.reachable !== false ? EXIT.ok : EXIT.skipped;
 }

@@ -37,6 +37,8 @@ const COMMANDS: readonly Command[] = [
       json: json('Print an array of objects with stable field names'),
       'lock-dir': RUN_FLAGS['lock-dir']!,
       'stuck-after': { ...RUN_FLAGS['stuck-after']!, describe: 'A D-state process without progress this long shows the job as stuck in this view' },
+      fleet: { type: 'string', describe: 'List the fleet\'s jobs and their hosts from this PostgreSQL server instead of the lock folder' },
+      'fleet-connect-timeout': RUN_FLAGS['fleet-connect-timeout']!,
     },
     maxPositionals: 1,
     examples: [['ioguard status --json', 'machine-readable']],
@@ -46,7 +48,7 @@ const COMMANDS: readonly Command[] = [
     name: 'check',
     usage: 'ioguard check [options]',
     summary: "Show the system's I/O health and whether the thresholds hold (exit 0) or not (exit 75).",
-    flags: { json: json('Print JSON with stable field names'), ...THRESHOLD_OPTIONS },
+    flags: { json: json('Print JSON with stable field names'), ...THRESHOLD_OPTIONS, fleet: { type: 'string', describe: 'Also report whether this fleet lock server is reachable (default $IOGUARD_FLEET_URL); unreachable exits 75' }, 'fleet-connect-timeout': RUN_FLAGS['fleet-connect-timeout']! },
     maxPositionals: 0,
     examples: [
       ['ioguard check --path /srv/backup', 'health of the disks behind /srv/backup'],
