@@ -74,7 +74,7 @@ describe('help', () => {
     const r = await ioguard('status', '--help');
     assert.equal(r.code, 0);
     const stuck = r.stdout.slice(r.stdout.indexOf('--stuck-after'), r.stdout.indexOf('[default: "5m"]'));
-    assert.match(stuck, /stuck in this\s+view/);
+    assert.match(stuck, /stuck\s+in\s+this\s+view/);
     assert.doesNotMatch(stuck, /76/);
   });
 
