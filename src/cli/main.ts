@@ -110,7 +110,8 @@ export async function execute(args: string[], io: CliIo = processIo): Promise<nu
 
 /** The bin's entry: the one place that touches process.exit. */
 export async function main(args: string[]): Promise<void> {
-  const mangled = refuseMangledBytes();
+  // Only a run hands its arguments and environment to a job; status and check read neither.
+  const mangled = args[0] === 'run' ? refuseMangledBytes() : undefined;
   if (mangled) {
     process.stderr.write(`ioguard: ${mangled}\n`);
     process.exit(EXIT.usage);
