@@ -153,6 +153,11 @@ describe('bytes that are not UTF-8', () => {
     assert.match(r.stderr, /^ioguard: environment variable IOGUARD_TEST_LATIN1 is not valid UTF-8/);
   });
 
+  it('status is not refused: it hands nothing to a job', () => {
+    const r = viaShell('IOGUARD_TEST_LATIN1="$(printf \'caf\\351\')" exec "$1" "$2" status');
+    assert.equal(r.status, 0, r.stderr);
+  });
+
   it('valid UTF-8 beyond ASCII runs', () => {
     const r = viaShell('exec "$1" "$2" run --no-gate -- printf %s "café"');
     assert.equal(r.status, 0, r.stderr);
