@@ -2,7 +2,7 @@ import { EXIT } from '../errors/exit-codes.ts';
 import { invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import { selfIdentity } from '../proc/self.ts';
-import { createRunContext, newRecord, takeLockFor } from '../run/context.ts';
+import { createRunContext, newRecord, skippedByInterrupt, takeLockFor } from '../run/context.ts';
 import { gateStep } from '../run/gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from '../run/options.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
@@ -33,6 +33,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
   if (typeof name !== 'string') throw invalidOption('name', name, 'a string');
   validateJobName(name, 'name');
   if (typeof fn !== 'function') throw invalidOption('fn', fn, 'a function');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', options, 'an object');
   const o = normalizeRunOptions({ ...options, name });
   const ctx = createRunContext(name, ['(function)', name], o, options);
   try {
@@ -52,6 +53,8 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
       record.startedAt = started;
       record.deadline = o.timeoutMs === undefined ? null : started + o.timeoutMs;
       lock.write(record);
+      // An already-aborted signal means "do not start", as for runCommand.
+      if (skippedByInterrupt(ctx, result)) return result;
       ctx.log.log('info', 'started', `started function ${name}`, { timeoutMs: o.timeoutMs ?? null });
       const controller = new AbortController();
       let timedOut = false;

@@ -20,7 +20,9 @@ export type DecisionEvent =
   | 'deferral-ended'
   | 'gate-passed'
   | 'gate-overridden'
-  | 'io-priority-ignored';
+  | 'io-priority-ignored'
+  | 'overdue'
+  | 'record-failed';
 
 
 export type DecisionLevel = 'info' | 'warn' | 'error';

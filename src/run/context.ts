@@ -2,13 +2,16 @@ import { hostname } from 'node:os';
 import { takeJobLock, type LockOutcome } from '../lock/acquire.ts';
 import { ensureLockDir, resolveLockDir } from '../lock/lock-dir.ts';
 import type { RunRecord } from '../lock/record.ts';
-import { openDecisionLog, silentLog, type DecisionLog } from '../log/decision-log.ts';
+import { openDecisionLog, silentLog, type DecisionEvent, type DecisionLog } from '../log/decision-log.ts';
 import { defaultLogFile } from '../log/log-path.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { Interrupts } from './interrupts.ts';
 import type { NormalizedRunOptions, RunOptions } from './options.ts';
+import type { RunResult } from './result.ts';
+import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
+import { signalNumber } from '../terminate/signal-group.ts';
 
 /** What one guarded run (a command or a function) carries from lock to result. */
 export interface RunContext {
@@ -29,7 +32,15 @@ export function createRunContext(name: string, argv: readonly string[], o: Norma
   const uid = process.getuid?.() ?? 0;
   const lockDir = resolveLockDir(o.lockDir, { env: process.env, uid });
   ensureLockDir(lockDir, uid);
-  const report = options.report ?? ((): void => {});
+  const given = options.report;
+  // A report is a courtesy: a broken stderr (EPIPE) or a throwing callback must not stop supervision.
+  const report: RunContext['report'] = (line, kind) => {
+    try {
+      given?.(line, kind);
+    } catch {
+      // Nothing better to do with it; the decision log has the same facts.
+    }
+  };
   const opened = o.logFile === false ? { log: silentLog } : openDecisionLog(o.logFile ?? defaultLogFile(process.env, uid), name);
   if (opened.problem) report(`ioguard: ${opened.problem}`, 'alert');
   const roots = resolveRoots({ ...(options.procRoot ? { procRoot: options.procRoot } : {}), ...(options.sysRoot ? { sysRoot: options.sysRoot } : {}) });
@@ -60,7 +71,8 @@ export function takeLockFor(ctx: RunContext): Promise<LockOutcome> {
     roots: ctx.roots,
     now: ctx.now,
     signal: ctx.interrupts.signal,
-    onEvent: (event, fields) => ctx.log.log('info', event as 'reclaimed', event, fields),
+    onEvent: (event, fields) => ctx.log.log(event === 'overdue' ? 'warn' : 'info', event as DecisionEvent, event, fields),
+    report: (line) => ctx.report(line, 'alert'),
   });
 }
 
@@ -82,5 +94,18 @@ export function newRecord(ctx: RunContext): RunRecord {
     lastProgressAt: t,
     evidence: [],
     survivors: [],
+    killSignal: ctx.o.killSignal,
+    killAfterMs: ctx.o.killAfterMs,
   };
+}
+
+/** A signal (or an aborted AbortSignal) arrived before the start: fill `result` as skipped, 128+N. */
+export function skippedByInterrupt(ctx: RunContext, result: RunResult): boolean {
+  const signal = ctx.interrupts.received;
+  if (!signal) return false;
+  result.outcome = 'skipped';
+  result.reason = `interrupted by ${signal} before start`;
+  result.exitCode = SIGNAL_EXIT_BASE + signalNumber(signal);
+  ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
+  return true;
 }

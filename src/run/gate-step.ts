@@ -23,7 +23,7 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     onDeferring: () => {
       record.phase = 'deferring';
       record.updatedAt = now();
-      lock.write(record);
+      lock.update(record);
     },
     ...(firstRetryMs === undefined ? {} : { firstRetryMs }),
   });

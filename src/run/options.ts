@@ -10,7 +10,7 @@ import { normalizeSignal } from '../terminate/signal-group.ts';
 export interface RunOptions {
   /** Job key; derived from the command line when absent. 1-128 of A-Za-z0-9._- */
   name?: string;
-  /** Lock folder; default $IOGUARD_LOCK_DIR, /run/ioguard (root), $XDG_RUNTIME_DIR/ioguard, /tmp/ioguard-<uid>. */
+  /** Lock folder; default $IOGUARD_LOCK_DIR, else /run/ioguard (root) or /tmp/ioguard-<uid>, whatever the environment. */
   lockDir?: string;
   /** What to do when the previous run is still working. Default 'skip'. */
   onBusy?: OnBusy;

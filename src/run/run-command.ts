@@ -11,13 +11,13 @@ import { setLongTimeout } from '../util/long-timeout.ts';
 import { devicesIgnoringPriority, priorityPrefix } from '../gate/io-priority.ts';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
-import { createRunContext, newRecord, takeLockFor, type RunContext } from './context.ts';
+import { createRunContext, newRecord, skippedByInterrupt, takeLockFor, type RunContext } from './context.ts';
 import { gateStep } from './gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
-import { spawnJob } from './spawn-job.ts';
+import { notStarted as spawnFailure, spawnJob, type SpawnedJob } from './spawn-job.ts';
+import { closeGate, gatedArgv, openGate, resolveCommand } from './start-gate.ts';
 import { Supervisor } from './supervisor.ts';
-
 
 /**
  * Everything `ioguard run` does, as a function: take the job's lock (judging the previous run),
@@ -76,14 +76,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   result.waitedMs = waitedMs;
   try {
     lock.write(record);
-    const signal = ctx.interrupts.received;
-    if (signal) {
-      result.outcome = 'skipped';
-      result.reason = `interrupted by ${signal} before start`;
-      result.exitCode = SIGNAL_EXIT_BASE + signalNumber(signal);
-      ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
-      return result;
-    }
+    if (skippedByInterrupt(ctx, result)) return result;
     const gate = await gateStep(ctx, lock, record, result, options.gateRetryMs);
     if (!gate.proceed) return result;
     const ionice = gate.throttled ? { class: 'idle' as const } : o.ionice;
@@ -97,7 +90,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       }
     }
     const jobStartedAt = now();
-    const job = spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env: options.env });
+    const job = startGated([...prefix, ...ctx.argv], ctx.argv[0] as string, options);
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -114,6 +107,19 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     record.phase = 'running';
     record.startedAt = jobStartedAt;
     record.deadline = o.timeoutMs === undefined ? null : jobStartedAt + o.timeoutMs;
+    // The job waits at the gate until its identity is on disk: a run we cannot record never begins.
+    try {
+      lock.write(record);
+    } catch (error) {
+      closeGate(job.gate);
+      await job.exited;
+      throw error;
+    }
+    openGate(job.gate);
+    const recordProblem = (message: string): void => {
+      ctx.report(`ioguard: job "${ctx.name}": ${message}`, 'alert');
+      ctx.log.log('warn', 'record-failed', message, {});
+    };
     const supervisor = new Supervisor({
       lock,
       record,
@@ -124,6 +130,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       roots: ctx.roots,
       now,
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
+      onRecordProblem: recordProblem,
     });
     supervisor.start();
     ctx.log.log('info', 'started', `started ${ctx.argv.join(' ')}`, { jobPid: pid, argv: ctx.argv, timeoutMs: o.timeoutMs ?? null });
@@ -140,11 +147,17 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
         ctx.log.log('warn', 'escalated', line.slice(9), { remaining: left, after });
       },
     });
-    ctx.interrupts.forwardTo((signal) => {
-      ctx.log.log('info', 'signal-forwarded', `forwarded ${signal} to process group ${pid}`, { signal });
-      record.phase = 'terminating';
-      termination.forward(signal);
-    });
+    ctx.interrupts.forwardTo(
+      (signal) => {
+        ctx.log.log('info', 'signal-forwarded', `forwarded ${signal} to process group ${pid}`, { signal });
+        record.phase = 'terminating';
+        termination.forward(signal);
+      },
+      (signal) => {
+        ctx.log.log('info', 'signal-forwarded', `passed ${signal} to process group ${pid}`, { signal });
+        signalGroup(pid, signal);
+      },
+    );
     const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => {
       record.phase = 'terminating';
       const line = `ioguard: job "${ctx.name}" timed out after ${formatDuration(o.timeoutMs as number)}; sending ${o.killSignal} to process group ${pid}`;
@@ -182,7 +195,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       record.phase = 'stuck';
       record.survivors = supervisor.evidenceFor(termination.survivors);
       record.updatedAt = now();
-      lock.write(record);
+      lock.update(record, recordProblem);
       for (const s of result.survivors) {
         const line = `ioguard: job "${ctx.name}": pid ${s.pid} (${s.comm}) survived SIGKILL in state ${s.state}, wchan ${s.wchan ?? '-'}; recorded as stuck, later runs exit ${EXIT.stuck} until it is gone`;
         ctx.report(line, 'alert');
@@ -202,4 +215,11 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   } finally {
     lock.release(keepRecord);
   }
+}
+
+/** Start the command behind the start gate, or say at once why it cannot start (127, 126). */
+function startGated(argv: string[], command: string, options: RunOptions): SpawnedJob {
+  const found = resolveCommand(command, { cwd: options.cwd, env: options.env });
+  if (found.ok === false) return { pid: undefined, exited: Promise.resolve(spawnFailure(Object.assign(new Error(found.code), { code: found.code }))), unref: () => {} };
+  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined), { cwd: options.cwd, env: options.env, gatePipe: true });
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 
@@ -18,6 +19,8 @@ export interface SpawnedJob {
   exited: Promise<JobExit>;
   /** Stop waiting for a leader that survived SIGKILL from keeping the event loop alive. */
   unref: () => void;
+  /** The wrapper's end of the job's fd 3, with `gatePipe` (src/run/start-gate.ts). */
+  gate?: Writable | null | undefined;
 }
 
 const NOT_EXECUTABLE = new Set(['EACCES', 'ENOEXEC', 'EISDIR', 'EPERM']);
@@ -28,12 +31,12 @@ const NOT_EXECUTABLE = new Set(['EACCES', 'ENOEXEC', 'EISDIR', 'EPERM']);
  * amount of output costs the wrapper no memory. Plain child_process: execa cost ~20 ms of startup
  * and everything it adds on top (group kill, escalation, sweep) is ours anyway (docs/decisions.md).
  */
-export function spawnJob(argv: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): SpawnedJob {
+export function spawnJob(argv: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined; gatePipe?: boolean }): SpawnedJob {
   const [file, ...args] = argv as [string, ...string[]];
   let child: ChildProcess;
   try {
     child = spawn(file, args, {
-      stdio: 'inherit',
+      stdio: o.gatePipe ? ['inherit', 'inherit', 'inherit', 'pipe'] : 'inherit',
       detached: true,
       ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
       ...(o.env === undefined ? {} : { env: o.env }),
@@ -53,10 +56,10 @@ export function spawnJob(argv: readonly string[], o: { cwd?: string | undefined;
       else resolve({ exitCode: exitCode ?? 0, signal: null, spawnError: null, status: exitCode ?? 0 });
     });
   });
-  return { pid: started.pid, exited, unref: () => started.unref() };
+  return { pid: started.pid, exited, unref: () => started.unref(), gate: o.gatePipe ? (started.stdio[3] as Writable | null) : undefined };
 }
 
-function notStarted(error: unknown): JobExit {
+export function notStarted(error: unknown): JobExit {
   const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
   const status = code === 'ENOENT' ? EXIT.notFound : NOT_EXECUTABLE.has(code) ? EXIT.notExecutable : EXIT.internal;
   return { exitCode: null, signal: null, spawnError: code, status };

@@ -15,6 +15,8 @@ export interface SupervisorOptions {
   now: () => number;
   /** Called once when a process of the job first passes stuckAfter in D without progress. */
   onStuck?: (culprit: RunRecord['evidence'][number]) => void;
+  /** A record write failed (folder full or removed): said once per new problem; supervision goes on. */
+  onRecordProblem?: (message: string) => void;
 }
 
 /** The job's live group members, sampled (zombies and older processes excluded). */
@@ -54,6 +56,15 @@ export class Supervisor {
   }
 
   sample(): void {
+    try {
+      this.sampleOnce();
+    } catch (error) {
+      // Sampling is evidence for later ticks; it must never take the timeout or the sweep down.
+      this.o.onRecordProblem?.(`sampling failed: ${(error as Error).message}`);
+    }
+  }
+
+  private sampleOnce(): void {
     const { record, now } = this.o;
     const t = now();
     const samples = sampleGroup(this.o.pgid, this.o.leaderStarttime, this.o.roots);
@@ -61,7 +72,7 @@ export class Supervisor {
     if (madeProgress(record.evidence, evidence)) record.lastProgressAt = t;
     record.evidence = evidence;
     record.updatedAt = t;
-    this.o.lock.write(record);
+    this.o.lock.update(record, this.o.onRecordProblem);
     const stuck = findStuck(evidence, t, this.o.stuckAfterMs);
     if (stuck && !this.reportedStuck) {
       this.reportedStuck = true;

@@ -1,14 +1,15 @@
 import { readdirSync } from 'node:fs';
 import pidusage from 'pidusage';
-import { judgePrevious } from '../lock/judge.ts';
+import { IoguardError } from '../errors/ioguard-error.ts';
+import { isOverdue, judgePrevious } from '../lock/judge.ts';
 import { jobPaths, resolveLockDir } from '../lock/lock-dir.ts';
-import { readRecord, type RunRecord } from '../lock/record.ts';
+import { readRecord, readSmallFile, type RunRecord } from '../lock/record.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { indexByGroup, isSameProcessAlive, scanProcesses, type ProcessSample } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import { resolveRoots } from '../proc/roots.ts';
 
-export type JobState = 'running' | 'deferring' | 'waiting' | 'stuck' | 'orphaned' | 'stale';
+export type JobState = 'running' | 'deferring' | 'waiting' | 'stuck' | 'orphaned' | 'overdue' | 'stale';
 
 /** One row of `ioguard status`; field names are stable (the --json output). */
 export interface JobStatus {
@@ -53,8 +54,11 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   let names: string[];
   try {
     names = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
-  } catch {
-    return [];
+  } catch (error) {
+    // No folder yet means no jobs; a folder we cannot read must not pass for an empty one.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new IoguardError('ERR_LOCK_DIR', `lock folder ${dir}: cannot read it (${code ?? String(error)})`, { cause: error });
   }
   if (options.name !== undefined) names = names.filter((n) => n === options.name);
   const bootId = readBootId(roots);
@@ -76,7 +80,8 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
       rows.push({ ...row, state: 'stale', note: previous.reason });
     } else if (previous.kind === 'running' || previous.kind === 'stuck') {
       fillProcesses(row, previous.processes, previous.kind === 'stuck' ? previous.culprit.pid : undefined);
-      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? 'orphaned' : r.phase === 'deferring' ? 'deferring' : 'running';
+      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? (isOverdue(previous, now, 30_000) ? 'overdue' : 'orphaned') : r.phase === 'deferring' ? 'deferring' : 'running';
+      if (row.state === 'overdue') row.note = 'orphaned past its deadline; the next start ends it';
       if (previous.kind === 'stuck') row.note = previous.survivedKill ? 'survived SIGKILL' : `no progress since ${new Date(previous.culprit.unchangedSince).toISOString()}`;
       rows.push(row);
     }
@@ -118,7 +123,8 @@ function fillProcesses(row: JobStatus, processes: ProcessSample[], culprit: numb
 
 function readWaiter(path: string, roots: { procRoot: string }): { pid: number; since: number } | undefined {
   try {
-    const w = JSON.parse(readProcFile(path) ?? '') as { pid: number; since: number; starttime?: number };
+    const read = readSmallFile(path, 4096);
+    const w = JSON.parse(read.kind === 'ok' ? read.text : '') as { pid: number; since: number; starttime?: number };
     const alive = w.starttime === undefined ? readProcFile(`${roots.procRoot}/${w.pid}/stat`) !== undefined : isSameProcessAlive(w.pid, w.starttime, roots);
     return alive ? w : undefined;
   } catch {

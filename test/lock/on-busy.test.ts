@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readPidStat } from '../../src/proc/processes.ts';
 import { finished, groupAlive, readJobRecord, runIoguard, sandboxes, startIoguard, until } from '../helpers/cli.ts';
 
 const box = sandboxes();
@@ -102,7 +103,7 @@ describe('ioguard status', () => {
   it('reading status never changes a record', async () => {
     const b = box();
     const holder = startIoguard(['run', NO_GATE, '--name', 'ro', '--', 'sleep', '30'], { env: b.env });
-    await until(() => readJobRecord(b, 'ro')?.job, 5000, 'holder running');
+    await until(() => { const job = readJobRecord(b, 'ro')?.job; return job && readPidStat(job.pid)?.comm === 'sleep'; }, 5000, 'job running');
     holder.kill('SIGKILL');
     await until(() => holder.exitCode !== null || holder.signalCode !== null, 5000, 'wrapper death');
     const before = JSON.stringify(readJobRecord(b, 'ro'));
