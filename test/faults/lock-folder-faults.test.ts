@@ -2,21 +2,21 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { readPidStat } from '../../src/proc/processes.ts';
 import { BIN, finished, groupAlive, readJobRecord, runIoguard, sandboxes, startIoguard, until, type Sandbox } from '../helpers/cli.ts';
 
 const box = sandboxes();
 const notRoot = process.getuid?.() !== 0 && 'needs root: mounts a small tmpfs';
-const mounts: string[] = [];
-after(() => mounts.forEach((m) => execFileSync('umount', ['-l', m], { stdio: 'ignore' })));
-
-/** A 64 KiB tmpfs as the lock folder, in the test's private folder. */
-function smallLockFolder(b: Sandbox): string {
+/** A 64 KiB tmpfs as the lock folder, in the test's private folder; unmounted when the test ends. */
+function smallLockFolder(b: Sandbox, t: TestContext): string {
   const dir = join(b.dir, 'small');
   mkdirSync(dir, { mode: 0o700 });
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'ioguard-test', dir]);
-  mounts.push(dir);
+  // Unmount before the sandbox factory removes the folder (its hook runs after the file's tests).
+  t.after(() => {
+    execFileSync('umount', [dir]);
+  });
   return dir;
 }
 
@@ -44,9 +44,9 @@ function readRecordIn(dir: string, name: string): Record<string, any> | undefine
 }
 
 describe('the lock folder fails under a run', () => {
-  it('full at start: exit 125 with one line naming the record, no .tmp left, the job never runs', { skip: notRoot }, async () => {
+  it('full at start: exit 125 with one line naming the record, no .tmp left, the job never runs', { skip: notRoot }, async (t) => {
     const b = box();
-    const dir = smallLockFolder(b);
+    const dir = smallLockFolder(b, t);
     fill(dir);
     const marker = join(b.dir, 'ran');
     const r = await runIoguard(['run', '--no-gate', '--lock-dir', dir, '--name', 'full', '--', 'sh', '-c', `touch ${marker}`], { env: b.env });
@@ -56,9 +56,9 @@ describe('the lock folder fails under a run', () => {
     assert.throws(() => execFileSync('test', ['-e', marker]), 'the job did not run');
   });
 
-  it('filling up during the run: the timeout, the kill and the exit status still happen', { skip: notRoot }, async () => {
+  it('filling up during the run: the timeout, the kill and the exit status still happen', { skip: notRoot }, async (t) => {
     const b = box();
-    const dir = smallLockFolder(b);
+    const dir = smallLockFolder(b, t);
     const child = startIoguard(['run', '--no-gate', '--lock-dir', dir, '--name', 'fills', '--stuck-after', '1s', '--timeout', '2s', '--kill-after', '1s', '--', 'sleep', '60'], { env: b.env });
     const job = await running(b, 'fills', dir);
     fill(dir);
