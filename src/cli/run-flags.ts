@@ -9,7 +9,7 @@ import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts'
 /** Every flag of `ioguard run`: the single source for parsing, --help and docs/cli.md. */
 export const RUN_FLAGS: FlagTable = {
   name: { type: 'string', describe: 'Job key, 1-128 of A-Za-z0-9._- (default: derived from the whole command line)' },
-  'lock-dir': { type: 'string', describe: 'Lock folder (default $IOGUARD_LOCK_DIR, /run/ioguard for root, $XDG_RUNTIME_DIR/ioguard, /tmp/ioguard-<uid>)' },
+  'lock-dir': { type: 'string', describe: 'Lock folder (default $IOGUARD_LOCK_DIR, /run/ioguard for root, /tmp/ioguard-<uid>)' },
   'on-busy': { type: 'string', describe: 'Previous run still working: skip (exit 75), wait (bounded by --wait), replace (terminate it, then start)', default: 'skip' },
   wait: { type: 'string', describe: 'With --on-busy wait: the longest wait, e.g. 5m; then skip' },
   'stuck-after': { type: 'string', describe: 'A D-state process without progress this long makes the previous run stuck (exit 76)', default: '5m' },

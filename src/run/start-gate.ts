@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
  * the identity recorded before "go" is the job's own. If the wrapper dies before it says go, the
  * read sees end-of-file and the shell exits 125: the job never runs a line of its own code while
  * the record does not name it, so no later start can mistake a live job for a stale record.
- * Cost: one exec of /bin/sh (docs/decisions.md).
+ * Cost: one exec of /bin/sh, about 1 ms (docs/locking.md).
  */
 const SCRIPT = 'IFS= read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec "$0" "$@"';
 
