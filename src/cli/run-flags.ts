@@ -5,6 +5,7 @@ import { parseIoPriority } from '../gate/io-priority.ts';
 import { choiceFlag, durationFlag, intFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
+import { FLEET_FLAGS, fleetFromFlags } from '../fleet/fleet-flags.ts';
 
 /** Every flag of `ioguard run`: the single source for parsing, --help and docs/cli.md. */
 export const RUN_FLAGS: FlagTable = {
@@ -21,6 +22,7 @@ export const RUN_FLAGS: FlagTable = {
   verbose: { type: 'boolean', describe: 'Also print routine decisions (skipped, finished) on stderr', default: false },
   ...GATE_OPTIONS,
   ...THRESHOLD_OPTIONS,
+  ...FLEET_FLAGS,
 };
 
 /** Turn parsed flags into runCommand options; every bad value names its flag. */
@@ -55,5 +57,7 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
   if (waitMs !== undefined) o.waitMs = waitMs;
   if (timeoutMs !== undefined) o.timeoutMs = timeoutMs;
   if (logFile !== undefined) o.logFile = logFile === '-' ? false : logFile;
+  const fleet = fleetFromFlags(args);
+  if (fleet) o.fleet = fleet;
   return o;
 }

@@ -23,6 +23,8 @@ export interface TakeLockOptions {
   roots: JudgeContext['roots'];
   now: () => number;
   signal?: AbortSignal;
+  /** The caller's command, written into the wait file so `status` shows the waiter's own. */
+  argv?: readonly string[];
   /** Decisions worth a log line: reclaimed, waiting, replaced. */
   onEvent?: (event: string, fields: Record<string, unknown>) => void;
   /** Person-facing alerts (an overdue orphan ended). */
@@ -143,7 +145,7 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
   try {
     try {
       ftruncateSync(waitFd, 0);
-      writeSync(waitFd, JSON.stringify({ ...selfIdentity(o.roots), since: started }), 0);
+      writeSync(waitFd, JSON.stringify({ ...selfIdentity(o.roots), since: started, argv: o.argv }), 0);
     } catch {
       // Full folder: status will not show the waiter, the wait itself still works.
     }

@@ -22,7 +22,15 @@ export type DecisionEvent =
   | 'gate-overridden'
   | 'io-priority-ignored'
   | 'overdue'
-  | 'record-failed';
+  | 'record-failed'
+  | 'fleet-acquired'
+  | 'fleet-unavailable'
+  | 'fleet-previous-unclean'
+  | 'fleet-lost'
+  | 'fleet-reacquired'
+  | 'fleet-conflict'
+  | 'fleet-adopted'
+  | 'fleet-released';
 
 
 export type DecisionLevel = 'info' | 'warn' | 'error';

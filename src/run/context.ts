@@ -71,6 +71,7 @@ export function takeLockFor(ctx: RunContext): Promise<LockOutcome> {
     roots: ctx.roots,
     now: ctx.now,
     signal: ctx.interrupts.signal,
+    argv: ctx.argv,
     onEvent: (event, fields) => ctx.log.log(event === 'overdue' ? 'warn' : 'info', event as DecisionEvent, event, fields),
     report: (line) => ctx.report(line, 'alert'),
   });

@@ -18,6 +18,9 @@ import { emptyResult, type RunResult } from './result.ts';
 import { notStarted as spawnFailure, spawnJob, type SpawnedJob } from './spawn-job.ts';
 import { closeGate, gatedArgv, openGate, resolveCommand } from './start-gate.ts';
 import { Supervisor } from './supervisor.ts';
+import { fleetStep } from '../fleet/fleet-step.ts';
+import { adoptOrphan } from '../fleet/adopt-orphan.ts';
+import type { FleetLease } from '../fleet/fleet-lease.ts';
 
 /**
  * Everything `ioguard run` does, as a function: take the job's lock (judging the previous run),
@@ -32,7 +35,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const ctx = createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
+    if (outcome.kind !== 'acquired') return (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome);
     return await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
   } finally {
     ctx.interrupts.dispose();
@@ -72,10 +75,14 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   const { o, now } = ctx;
   const record = newRecord(ctx);
   let keepRecord = false;
+  let lease: FleetLease | undefined;
   const result = emptyResult(ctx.name);
   result.waitedMs = waitedMs;
   try {
     lock.write(record);
+    const fleet = await fleetStep(ctx, record, result);
+    if (!fleet.proceed) return result;
+    lease = fleet.lease;
     if (skippedByInterrupt(ctx, result)) return result;
     const gate = await gateStep(ctx, lock, record, result, options.gateRetryMs);
     if (!gate.proceed) return result;
@@ -90,7 +97,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       }
     }
     const jobStartedAt = now();
-    const job = startGated([...prefix, ...ctx.argv], ctx.argv[0] as string, options);
+    const env = lease ? { ...(options.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : options.env;
+    const job = startGated([...prefix, ...ctx.argv], ctx.argv[0] as string, { cwd: options.cwd, env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -133,6 +141,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       onRecordProblem: recordProblem,
     });
     supervisor.start();
+    lease?.touch();
     ctx.log.log('info', 'started', `started ${ctx.argv.join(' ')}`, { jobPid: pid, argv: ctx.argv, timeoutMs: o.timeoutMs ?? null });
     const termination = new JobTermination({
       pgid: pid,
@@ -213,13 +222,14 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     ctx.report(`ioguard: job "${ctx.name}" finished: ${result.outcome}, exit ${result.exitCode}, ${formatDuration(result.durationMs)}`, 'info');
     return result;
   } finally {
+    await lease?.release(keepRecord ? 'stuck' : 'finished');
     lock.release(keepRecord);
   }
 }
 
 /** Start the command behind the start gate, or say at once why it cannot start (127, 126). */
-function startGated(argv: string[], command: string, options: RunOptions): SpawnedJob {
-  const found = resolveCommand(command, { cwd: options.cwd, env: options.env });
+function startGated(argv: string[], command: string, o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): SpawnedJob {
+  const found = resolveCommand(command, o);
   if (found.ok === false) return { pid: undefined, exited: Promise.resolve(spawnFailure(Object.assign(new Error(found.code), { code: found.code }))), unref: () => {} };
-  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined), { cwd: options.cwd, env: options.env, gatePipe: true });
+  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined), { ...o, gatePipe: true });
 }

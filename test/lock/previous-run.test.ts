@@ -8,6 +8,7 @@ import { readPidStat } from '../../src/proc/processes.ts';
 import { groupAlive, readJobRecord, runIoguard, sandbox, sandboxes, startIoguard, until } from '../helpers/cli.ts';
 import { vforkHelperPath } from '../helpers/d-state.ts';
 
+// --no-gate everywhere: these tests judge the previous run; on a loaded machine the gate would defer.
 const box = sandboxes();
 
 function writeRecord(b: ReturnType<typeof sandbox>, name: string, fields: Record<string, unknown>): void {
@@ -86,7 +87,6 @@ describe('judging the previous run', () => {
       assert.ok(stat);
       const fake = { pid: stat.pid, starttime: stat.starttime - 1 };
       writeRecord(b, 'reuse', { wrapper: fake, job: { ...fake, pgid: stat.pid } });
-      // --no-gate: deferring under someone else's I/O load could outlast the stranger's sleep.
       const r = await runIoguard(['run', '--no-gate', '--name', 'reuse', '--', 'true'], { env: b.env });
       assert.equal(r.code, 0);
       assert.equal(b.events().filter((e) => e.event === 'reclaimed').length, 1);
