@@ -1,12 +1,11 @@
 import { ftruncateSync, writeSync } from 'node:fs';
 import { selfIdentity } from '../proc/self.ts';
-import { formatDuration } from '../util/duration.ts';
 import { closeFd, openLockFile, stillNamed, tryFlock, waitFlock } from './flock.ts';
 import { HeldLock } from './held-lock.ts';
 import { isOverdue, judgePrevious, type JudgeContext, type PreviousRun } from './judge.ts';
 import { jobPaths } from './lock-dir.ts';
 import { readRecord, setAsideRecord, writeRecord } from './record.ts';
-import { recordedPolicy, replacePrevious, terminateRecorded } from './replace.ts';
+import { overdueLine, recordedPolicy, replacePrevious, terminateRecorded } from './replace.ts';
 
 export type OnBusy = 'skip' | 'wait' | 'replace';
 
@@ -86,9 +85,7 @@ async function endOverdue(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>
   const fd = a.overdueFd;
   const record = a.previous.record;
   const policy = recordedPolicy(record, o.killAfterMs);
-  const late = formatDuration(Math.max(0, o.now() - (record.deadline ?? 0)));
-  const line = `ioguard: job "${o.name}": orphaned run (job pid ${record.job?.pid}, its wrapper ${record.wrapper.pid} gone) is ${late} past its deadline; sending ${policy.signal} to process group ${record.job?.pgid}`;
-  o.report?.(line);
+  o.report?.(overdueLine(o.name, record, policy, o.now()));
   o.onEvent?.('overdue', { holder: record.wrapper, job: record.job, deadline: record.deadline, signal: policy.signal, killAfterMs: policy.graceMs });
   let ended: Awaited<ReturnType<typeof terminateRecorded>>;
   try {

@@ -1,4 +1,5 @@
 import { normalizeSignal } from '../terminate/signal-group.ts';
+import { formatDuration } from '../util/duration.ts';
 import { terminateGroup, UNKILLABLE_WAIT_MS } from '../terminate/terminate-group.ts';
 import { updateEvidence } from './evidence.ts';
 import type { TakeLockOptions } from './acquire.ts';
@@ -13,7 +14,7 @@ type Stuck = Extract<PreviousRun, { kind: 'stuck' }>;
  * same policy a live wrapper applies. A survivor of SIGKILL makes it stuck.
  */
 export async function terminateRecorded(
-  o: TakeLockOptions,
+  o: Pick<TakeLockOptions, 'roots' | 'now'>,
   record: RunRecord,
   orphaned: boolean,
   policy: { signal: NodeJS.Signals; graceMs: number },
@@ -46,4 +47,10 @@ export async function replacePrevious(o: TakeLockOptions, previous: PreviousRun)
 /** The kill signal and grace an overdue orphan's own run would have used. */
 export function recordedPolicy(record: RunRecord, fallbackKillAfterMs: number): { signal: NodeJS.Signals; graceMs: number } {
   return { signal: normalizeSignal(record.killSignal ?? 'SIGTERM') ?? 'SIGTERM', graceMs: record.killAfterMs ?? fallbackKillAfterMs };
+}
+
+/** What an overdue orphan's ending says on stderr. */
+export function overdueLine(name: string, record: RunRecord, policy: { signal: NodeJS.Signals }, now: number): string {
+  const late = formatDuration(Math.max(0, now - (record.deadline ?? 0)));
+  return `ioguard: job "${name}": orphaned run (job pid ${record.job?.pid}, its wrapper ${record.wrapper.pid} gone) is ${late} past its deadline; sending ${policy.signal} to process group ${record.job?.pgid}`;
 }
