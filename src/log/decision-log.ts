@@ -20,7 +20,8 @@ export type DecisionEvent =
   | 'deferral-ended'
   | 'gate-passed'
   | 'gate-overridden'
-  | 'io-priority-ignored';
+  | 'io-priority-ignored'
+  | 'history-failed';
 
 
 export type DecisionLevel = 'info' | 'warn' | 'error';

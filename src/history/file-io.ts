@@ -1,0 +1,49 @@
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+
+/** Read bytes [from, to) of an open file (to = its size when the caller stat'ed it). */
+export function readRange(fd: number, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, to - from));
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, from + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+/** Open for reading without following a symlink; undefined when the file does not exist. */
+export function openForReading(path: string): number | undefined {
+  try {
+    return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The whole file, or undefined when it does not exist. */
+export function readWhole(path: string): Buffer | undefined {
+  const fd = openForReading(path);
+  if (fd === undefined) return undefined;
+  try {
+    return readRange(fd, 0, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Replace a file atomically: write a temp file in the same folder, then rename(2) it over the
+ * target, so a reader (status, node_exporter) sees the old content or the new, never half.
+ */
+export function writeAtomically(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
