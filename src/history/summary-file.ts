@@ -25,9 +25,10 @@ function addTotals(into: HistoryTotals, from: HistoryTotals): void {
  * Bring `NAME.summary` up to date with the history: fold only the lines appended since the
  * offset it covers (a few hundred bytes per run), or everything when the history was compacted
  * (a new inode). Every summary covers a prefix of one history file, so it is always consistent;
- * of two concurrent writers the one that covers more wins.
+ * of two concurrent writers the one that covers more wins. Readers (status, history) pass
+ * `write: false` and fold in memory: reading never changes a file.
  */
-export function refreshSummary(paths: { history: string; summary: string }, name: string): HistorySummary {
+export function refreshSummary(paths: { history: string; summary: string }, name: string, { write = true } = {}): HistorySummary {
   const previous = readSummary(paths.summary);
   const fd = openForReading(paths.history);
   if (fd === undefined) return previous ?? emptySummary(name);
@@ -50,6 +51,7 @@ export function refreshSummary(paths: { history: string; summary: string }, name
   } finally {
     closeSync(fd);
   }
+  if (!write) return s;
   const current = readSummary(paths.summary);
   if (current && current.ino === s.ino && current.offset > s.offset) return current;
   writeAtomically(paths.summary, JSON.stringify(s));
