@@ -8,6 +8,7 @@ import { writeMetricsFile } from '../metrics/write-metrics.ts';
 import { appendEntry } from './append.ts';
 import { STARTED_OUTCOMES, type HistoryEntry, type SkipCause } from './entry.ts';
 import { forecast } from './forecast.ts';
+import { invocationTime } from './invoked-at.ts';
 import { historyPaths } from './paths.ts';
 import { refreshSummary } from './summary-file.ts';
 
@@ -76,7 +77,7 @@ export function recordInvocation<R extends RunResult>(ctx: RunContext, result: R
     const figure = result.figures?.ioPressure;
     const psi = figure === undefined || figure === null ? readPsi('io', ctx.roots) : undefined;
     const ioPressure = figure ?? (psi?.ok ? psi.value.some.avg10 : null);
-    const entry = entryFor(result, lock, { invokedAt: ctx.invokedAt, end, interrupted: ctx.interrupts.received !== null, ioPressure, pid: process.pid });
+    const entry = entryFor(result, lock, { invokedAt: invocationTime(ctx.invokedAt, ctx.roots), end, interrupted: ctx.interrupts.received !== null, ioPressure, pid: process.pid });
     const paths = historyPaths(ctx.lockDir, ctx.name);
     appendEntry(paths, entry, undefined, ctx.now);
     const summary = refreshSummary(paths, ctx.name);
