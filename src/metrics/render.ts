@@ -53,7 +53,9 @@ export function renderJobMetrics(name: string, s: HistorySummary, f: Forecast, l
   one('ioguard_job_running', 'gauge', '1 while a run of the job holds its lock.', live.running ? 1 : 0);
   one('ioguard_job_stuck', 'gauge', '1 when a process of the job is in D state without progress or survived SIGKILL.', live.stuck ? 1 : 0);
   one('ioguard_job_overdue', 'gauge', '1 when the run in progress has taken more than twice the p90 duration of the job\'s runs.', isOverdue(live, f) ? 1 : 0);
-  family('ioguard_job_duration_seconds', 'gauge', 'Duration of the job\'s recent runs, by quantile (p50, p90).', [[',quantile="0.5"', f.durationP50Ms === null ? null : seconds(f.durationP50Ms)], [',quantile="0.9"', f.durationP90Ms === null ? null : seconds(f.durationP90Ms)]]);
+  // Two gauges, not a `quantile` label: Prometheus reserves that label for summaries.
+  one('ioguard_job_duration_p50_seconds', 'gauge', 'Median duration of the job\'s recent runs (last 50).', f.durationP50Ms === null ? null : seconds(f.durationP50Ms));
+  one('ioguard_job_duration_p90_seconds', 'gauge', '90th percentile duration of the job\'s recent runs (last 50).', f.durationP90Ms === null ? null : seconds(f.durationP90Ms));
   one('ioguard_job_interval_seconds', 'gauge', 'Observed gap between invocations of the job (median).', f.intervalMs === null ? null : seconds(f.intervalMs));
   one('ioguard_job_forecast_ratio', 'gauge', 'p90 run duration divided by the observed interval; above 1 the schedule starts the job faster than it finishes.', f.ratio);
   one('ioguard_job_last_cpu_seconds', 'gauge', 'CPU time of the last run that ran a command.', last?.cpuSeconds ?? null);
