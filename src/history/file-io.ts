@@ -22,16 +22,6 @@ export function openForReading(path: string): number | undefined {
   }
 }
 
-/** The whole file, or undefined when it does not exist. */
-export function readWhole(path: string): Buffer | undefined {
-  const fd = openForReading(path);
-  if (fd === undefined) return undefined;
-  try {
-    return readRange(fd, 0, fstatSync(fd).size);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * Replace a file atomically: write a temp file in the same folder, then rename(2) it over the

@@ -1,13 +1,11 @@
-import { closeSync, fstatSync } from 'node:fs';
-import { openForReading, readRange, readWhole, writeAtomically } from './file-io.ts';
+import { closeSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { openForReading, readRange, writeAtomically } from './file-io.ts';
 import { completeLines, parseHistory } from './parse-history.ts';
 import { emptySummary, foldEntry, type HistorySummary, type HistoryTotals } from './summary.ts';
 
 export function readSummary(path: string): HistorySummary | undefined {
   try {
-    const buf = readWhole(path);
-    if (!buf) return undefined;
-    const s = JSON.parse(buf.toString('utf8')) as HistorySummary;
+    const s = JSON.parse(readFileSync(path, 'utf8')) as HistorySummary;
     return s.v === 1 && typeof s.offset === 'number' && Array.isArray(s.hours) ? s : undefined;
   } catch {
     return undefined;
@@ -21,6 +19,15 @@ function addTotals(into: HistoryTotals, from: HistoryTotals): void {
   into.cpuSeconds += from.cpuSeconds ?? 0;
 }
 
+function isCurrent(s: HistorySummary, history: string): boolean {
+  try {
+    const st = statSync(history);
+    return st.ino === s.ino && st.size === s.offset;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Bring `NAME.summary` up to date with the history: fold only the lines appended since the
  * offset it covers (a few hundred bytes per run), or everything when the history was compacted
@@ -30,6 +37,8 @@ function addTotals(into: HistoryTotals, from: HistoryTotals): void {
  */
 export function refreshSummary(paths: { history: string; summary: string }, name: string, { write = true } = {}): HistorySummary {
   const previous = readSummary(paths.summary);
+  // The usual case for readers: the last invocation already folded everything in. One stat(2).
+  if (previous && isCurrent(previous, paths.history)) return previous;
   const fd = openForReading(paths.history);
   if (fd === undefined) return previous ?? emptySummary(name);
   let s: HistorySummary;
