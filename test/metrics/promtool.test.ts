@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readJobRecord, runIoguard, sandboxes, startIoguard, until, finished } from '../helpers/cli.ts';
@@ -24,5 +24,19 @@ describe('the metrics files', () => {
       assert.equal(check.status, 0, `${f}: ${check.stdout}${check.stderr}`);
       assert.equal(`${check.stdout}${check.stderr}`.trim(), '', `${f}: no lint warning`);
     }
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('its alerting rules pass promtool check rules', () => {
+    const b = box();
+    const doc = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+    const rules = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(rules, 'the doc has a rules block');
+    mkdirSync(b.dir, { recursive: true });
+    const file = join(b.dir, 'rules.yml');
+    writeFileSync(file, rules);
+    const check = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
   });
 });
