@@ -50,7 +50,7 @@ export function forecast(name: string, invocationTimes: readonly number[], durat
   const p50 = percentile(durations, 0.5);
   const p90 = percentile(durations, 0.9);
   const ratio = intervalMs !== null && intervalMs > 0 && p90 !== null ? Math.round((p90 / intervalMs) * 100) / 100 : null;
-  const skippedPerRun = ratio === null ? null : Math.max(0, Math.floor((p90 as number) / (intervalMs as number)));
+  const skippedPerRun = ratio === null ? null : Math.max(0, Math.round((p90 as number) / (intervalMs as number)));
   const warning = ratio !== null && ratio > 1
     ? `${name} runs ${shortDuration(p90 as number)} (p90) but is started every ${shortDuration(intervalMs as number)}: ${skippedPerRun} start${skippedPerRun === 1 ? '' : 's'} skipped per run; schedule it ${suggestSchedule(p90 as number)} or use --on-busy wait`
     : null;

@@ -13,7 +13,7 @@ function skipMark(n: number): string {
 
 /**
  * Runs, deferrals and skips against wall-clock time, one lane each, `width` columns from `from`
- * to `to`. In the runs lane █ is a run that completed, x one that failed, T one that timed out,
+ * to `to`. In the runs lane █ and ▓ (alternating) are runs, ending in x if they failed, T if they timed out;
  * ! a stuck refusal; the skips lane counts invocations that did not start (+ for 10 or more).
  */
 export function formatTimeline(entries: readonly HistoryEntry[], from: number, to: number, width = 60): string {
@@ -22,7 +22,8 @@ export function formatTimeline(entries: readonly HistoryEntry[], from: number, t
   const runs = Array<string>(width).fill(' ');
   const deferred = Array<string>(width).fill(' ');
   const skips = Array<number>(width).fill(0);
-  const rank: Record<string, number> = { ' ': 0, '█': 1, x: 2, T: 3, '!': 4 };
+  const rank: Record<string, number> = { ' ': 0, '█': 1, '▓': 1, x: 2, T: 3, '!': 4 };
+  let nth = 0;
   const put = (lane: string[], i: number, ch: string): void => {
     if ((rank[ch] ?? 0) >= (rank[lane[i] as string] ?? 0)) lane[i] = ch;
   };
@@ -30,8 +31,10 @@ export function formatTimeline(entries: readonly HistoryEntry[], from: number, t
     if (e.end < from || e.at > to) continue;
     if (e.deferredMs > 0) for (let i = col(e.at); i <= col(e.at + e.deferredMs); i++) deferred[i] = '▒';
     if (STARTED_OUTCOMES.has(e.outcome) && e.start !== null) {
-      const mark = e.outcome === 'completed' ? '█' : e.outcome === 'timed-out' ? 'T' : 'x';
-      for (let i = col(e.start); i <= col(e.end); i++) put(runs, i, mark === '█' ? '█' : i === col(e.end) ? mark : '█');
+      // Back-to-back runs alternate their shade so that each one shows where it starts.
+      const body = nth++ % 2 === 0 ? '█' : '▓';
+      const mark = e.outcome === 'completed' ? body : e.outcome === 'timed-out' ? 'T' : 'x';
+      for (let i = col(e.start); i <= col(e.end); i++) put(runs, i, i === col(e.end) ? mark : body);
     } else {
       if (e.outcome === 'stuck') put(runs, col(e.at), '!');
       skips[col(e.at)] = (skips[col(e.at)] ?? 0) + 1;
@@ -46,6 +49,6 @@ export function formatTimeline(entries: readonly HistoryEntry[], from: number, t
     `runs      |${runs.join('')}|`,
     `deferred  |${deferred.join('')}|`,
     `skips     |${skips.map(skipMark).join('')}|`,
-    `           one column = ${shortDuration(span / width)}; █ run, x failed, T timed out, ! refused (stuck), ▒ deferred, digits = skips`,
+    `           one column = ${shortDuration(span / width)}; █▓ runs (alternating), x failed, T timed out, ! refused (stuck), ▒ deferred, digits = skips`,
   ].join('\n');
 }

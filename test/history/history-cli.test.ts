@@ -15,7 +15,7 @@ describe('ioguard history', () => {
     const r = await runIoguard(['history', 'tl'], { env: b.env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^tl: 3 invocations recorded; last 24 h: 3 runs, 0 skipped, 1 failed, 0 timed out/);
-    assert.match(r.stdout, /^runs {6}\|[ █x]*x[ █x]*\|$/m, 'the failed run is marked on the runs lane');
+    assert.match(r.stdout, /^runs {6}\|[ █▓x]*x[ █▓x]*\|$/m, 'the failed run is marked on the runs lane');
     assert.match(r.stdout, /^TIME\s+OUTCOME\s+DURATION\s+EXIT/m);
     assert.equal(r.stdout.match(/ completed /g)?.length, 2);
     const json = JSON.parse((await runIoguard(['history', 'tl', '--json', '--limit', '2'], { env: b.env })).stdout) as Record<string, any>;
