@@ -1,9 +1,8 @@
 import { EXIT } from '../errors/exit-codes.ts';
 import { STARTED_OUTCOMES, type HistoryEntry } from '../history/entry.ts';
 import { shortDuration } from '../history/forecast.ts';
-import { historyView, type JobHistoryView } from '../history/history-view.ts';
-import { historyPaths } from '../history/paths.ts';
-import { currentSummary, readRecentEntries } from '../history/read-history.ts';
+import type { JobHistoryView } from '../history/history-view.ts';
+import { loadHistory } from '../history/job-history.ts';
 import { formatTimeline } from '../history/timeline.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import { resolveLockDir } from '../lock/lock-dir.ts';
@@ -72,13 +71,12 @@ export async function historyCli({ flags, positionals }: ParsedArgs, io: CliIo):
     return EXIT.ok;
   }
   validateJobName(name, 'NAME');
-  const summary = currentSummary(lockDir, name);
-  if (!summary) {
+  const loaded = loadHistory(lockDir, name, now);
+  if (!loaded) {
     io.stdout(flags.json ? 'null\n' : `No history for job "${name}".\n`);
     return EXIT.ok;
   }
-  const view = historyView(summary, now);
-  const recent = readRecentEntries(historyPaths(lockDir, name).history);
-  io.stdout(flags.json ? `${JSON.stringify({ ...view, entries: recent.entries.slice(-limit) }, null, 2)}\n` : detail(view, recent.entries, recent.corrupt, limit, now));
+  const { view, recent, corruptInTail } = loaded;
+  io.stdout(flags.json ? `${JSON.stringify({ ...view, entries: recent.slice(-limit) }, null, 2)}\n` : detail(view, recent, corruptInTail, limit, now));
   return EXIT.ok;
 }
