@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 
 /** Read bytes [from, to) of an open file (to = its size when the caller stat'ed it). */
 export function readRange(fd: number, from: number, to: number): Buffer {
@@ -28,12 +29,19 @@ export function openForReading(path: string): number | undefined {
  * target, so a reader (status, node_exporter) sees the old content or the new, never half.
  */
 export function writeAtomically(path: string, data: string, mode = 0o600): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
+  // A fresh name created exclusively: in a folder others can write to (a metrics folder), nobody
+  // can plant the temp file or a symlink for us to write through.
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     writeSync(fd, data);
-  } finally {
+    // The mode asked for, whatever the umask; on the descriptor, so never through a swapped path.
+    fchmodSync(fd, mode);
+  } catch (error) {
     closeSync(fd);
+    unlinkSync(tmp);
+    throw error;
   }
+  closeSync(fd);
   renameSync(tmp, path);
 }

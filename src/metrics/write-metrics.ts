@@ -1,4 +1,3 @@
-import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomically } from '../history/file-io.ts';
 import { makeDir } from '../util/make-dir.ts';
@@ -12,8 +11,7 @@ export function metricsFile(dir: string, name: string): string {
 export function writeMetricsFile(dir: string, name: string, text: string): string {
   makeDir(dir, 0o755);
   const path = metricsFile(dir, name);
+  // 0644 whatever the umask: node_exporter often runs as another user.
   writeAtomically(path, text, 0o644);
-  // The umask may have narrowed the mode; node_exporter often runs as another user.
-  chmodSync(path, 0o644);
   return path;
 }

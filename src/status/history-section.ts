@@ -2,9 +2,20 @@ import { historyView, type JobHistoryView } from '../history/history-view.ts';
 import { shortDuration } from '../history/forecast.ts';
 import { currentSummary, jobsWithHistory } from '../history/read-history.ts';
 import type { JobStatus } from './list-jobs.ts';
+import { validateJobName } from '../lock/job-key.ts';
+
+function isJobName(name: string): boolean {
+  try {
+    validateJobName(name, 'name');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Every job with a history in the lock folder (or only `name`), as of `now`. */
 export function historyViews(lockDir: string, now: number, name?: string): JobHistoryView[] {
+  if (name !== undefined && !isJobName(name)) return [];
   const names = name === undefined ? jobsWithHistory(lockDir) : [name];
   const views: JobHistoryView[] = [];
   for (const n of names) {
