@@ -1,19 +1,21 @@
 import { closeSync, constants, fsyncSync, openSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
-import { serializeEntry, type HistoryEntry } from './entry.ts';
+import { serializeEntry } from './entry.ts';
 import { readRange, openForReading } from './file-io.ts';
 import { completeLines, parseHistory, type HistoryHeader } from './parse-history.ts';
 import { addToTotals, emptyTotals } from './summary.ts';
 
 /** How much history a job keeps. */
 export interface Retention {
-  /** Keep at most this many invocations... */
+  /** Keep at most this many invocations (and at most half of compactAboveBytes of them)... */
   keepEntries: number;
   /** ...none older than this. */
   keepMs: number;
   /** Compact once the file grows past this size. */
   compactAboveBytes: number;
 }
+
+const DROPPED_IDS_KEPT = 256;
 
 export const DEFAULT_RETENTION: Retention = { keepEntries: 1000, keepMs: 30 * 86_400_000, compactAboveBytes: 512 * 1024 };
 
@@ -44,26 +46,35 @@ export function compactHistory(paths: { history: string; compactLock: string }, 
       if (size <= retention.compactAboveBytes) return false;
       const { text, bytes } = completeLines(readRange(fd, 0, size));
       const parsed = parseHistory(text);
-      const seen = new Set<string>();
+      const seen = new Set<string>(parsed.header?.droppedIds ?? []);
       const unique = parsed.entries.filter((e) => (typeof e.id !== 'string' || !seen.has(e.id)) && (seen.add(e.id), true));
       const cutoff = now - retention.keepMs;
-      const firstKept = Math.max(0, unique.length - retention.keepEntries);
-      const kept: HistoryEntry[] = [];
+      // Newest first, within the count and within half the trigger size, so that long lines
+      // cannot leave a file that is over the trigger again right after compaction.
+      const lines = unique.map(serializeEntry);
+      let firstKept = unique.length;
+      for (let bytesKept = 0; firstKept > 0 && unique.length - firstKept < retention.keepEntries; firstKept--) {
+        bytesKept += (lines[firstKept - 1] as string).length;
+        if (bytesKept > retention.compactAboveBytes / 2) break;
+      }
+      const kept: string[] = [];
       const totals = parsed.header ? structuredClone(parsed.header.totals) : emptyTotals();
       let dropped = 0;
+      const droppedIds = [...(parsed.header?.droppedIds ?? [])];
       unique.forEach((e, i) => {
-        if (i >= firstKept && e.end >= cutoff) return void kept.push(e);
+        if (i >= firstKept && e.end >= cutoff) return void kept.push(lines[i] as string);
         addToTotals(totals, e);
+        if (typeof e.id === 'string') droppedIds.push(e.id);
         dropped++;
       });
       const header: HistoryHeader = {
         v: 1, header: true, compactedAt: now, dropped: (parsed.header?.dropped ?? 0) + dropped,
-        corrupt: (parsed.header?.corrupt ?? 0) + parsed.corrupt, totals,
+        corrupt: (parsed.header?.corrupt ?? 0) + parsed.corrupt, totals, droppedIds: droppedIds.slice(-DROPPED_IDS_KEPT),
       };
       const tmp = `${paths.history}.${process.pid}.tmp`;
       const out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
       try {
-        writeSync(out, `${JSON.stringify(header)}\n${kept.map(serializeEntry).join('')}`);
+        writeSync(out, `${JSON.stringify(header)}\n${kept.join('')}`);
         fsyncSync(out);
       } finally {
         closeSync(out);

@@ -9,6 +9,8 @@ export interface HistoryHeader {
   dropped: number;
   corrupt: number;
   totals: HistoryTotals;
+  /** Ids of the newest dropped lines: a late second copy of one (see append.ts) is not counted again. */
+  droppedIds?: string[];
 }
 
 export function isHeader(value: unknown): value is HistoryHeader {
@@ -23,7 +25,7 @@ export interface ParsedHistory {
 }
 
 /** Parse complete history lines: a corrupt line is skipped and counted, never fatal. */
-export function parseHistory(text: string, onEntry?: (entry: HistoryEntry) => void): ParsedHistory {
+export function parseHistory(text: string, onEntry?: (entry: HistoryEntry) => void, onHeader?: (header: HistoryHeader) => void): ParsedHistory {
   const entries: HistoryEntry[] = [];
   let header: HistoryHeader | undefined;
   let corrupt = 0;
@@ -45,6 +47,7 @@ export function parseHistory(text: string, onEntry?: (entry: HistoryEntry) => vo
         const value: unknown = JSON.parse(line);
         if (isHeader(value)) {
           header = value;
+          onHeader?.(value);
           continue;
         }
       } catch {

@@ -50,7 +50,7 @@ export function refreshSummary(paths: { history: string; summary: string }, name
     if (from === st.size) return s;
     const { text, bytes } = completeLines(readRange(fd, from, st.size));
     const seen = incremental ? undefined : new Set<string>();
-    const parsed = parseHistory(text, (e) => void foldEntry(s, e, seen));
+    const parsed = parseHistory(text, (e) => void foldEntry(s, e, seen), (header) => header.droppedIds?.forEach((id) => seen?.add(id)));
     if (!incremental && parsed.header) {
       addTotals(s.totals, parsed.header.totals);
       s.corrupt += parsed.header.corrupt;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { appendEntry } from '../../src/history/append.ts';
 import { DEFAULT_RETENTION } from '../../src/history/compact.ts';
+import { serializeEntry } from '../../src/history/entry.ts';
 import { parseHistory } from '../../src/history/parse-history.ts';
 import { historyPaths } from '../../src/history/paths.ts';
 import { refreshSummary } from '../../src/history/summary-file.ts';
@@ -56,5 +57,20 @@ describe('history size', () => {
       if (kept.length > 0) assert.equal(Math.max(...kept), each - 1, `appender ${w}: compaction dropped older lines, never its newest`);
     }
     assert.ok(parsed.entries.some((e) => e.id.endsWith(`-${each - 1}`)), 'the last appender\'s newest line is kept');
+  });
+});
+
+describe('compaction with long lines', () => {
+  it('leaves the file well under the trigger, so the next append does not compact again', () => {
+    const paths = historyPaths(dir, 'long');
+    const retention = { keepEntries: 1000, keepMs: 86_400_000 * 365, compactAboveBytes: 64 * 1024 };
+    const long = (i: number) => entry({ id: `long-${i}`, outcome: 'skipped', cause: 'pressure', reason: `system under pressure: ${'io '.repeat(150)}` });
+    let compactions = 0;
+    for (let i = 0; i < 2000; i++) if (appendEntry(paths, long(i), retention).compacted) compactions++;
+    const size = statSync(paths.history).size;
+    assert.ok(size <= retention.compactAboveBytes, `${size} bytes`);
+    // Each compaction leaves at most half the trigger, so at least that much is appended before the next.
+    const perCompaction = Math.floor(retention.compactAboveBytes / 2 / serializeEntry(long(0)).length);
+    assert.ok(compactions <= Math.ceil(2000 / perCompaction) + 1, `${compactions} compactions for 2,000 appends of which ${perCompaction} fit in half the trigger`);
   });
 });
