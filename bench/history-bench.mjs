@@ -2,13 +2,14 @@
 // History and metrics cost (issue 12). Three figures, each the median of several measurements:
 //  1. what recording adds to one run: the hook that appends the history line, folds it into the
 //     summary and rewrites the Prometheus file (recordInvocation, in-process, on a history of 1,000
-//     lines, with --metrics-dir). Target: <= 5 ms.
+//     lines growing past the compaction trigger, with --metrics-dir): median, p95 and max (a
+//     compaction). Target: <= 5 ms.
 //  2. `ioguard status` (a real process) with 1,000 jobs that have histories. Target: < 300 ms.
 //  3. `ioguard history NAME` (a real process) over a 100,000-line history, with its summary up to
 //     date (the normal case) and without one (the first read after it was deleted). Target: < 500 ms.
 // Needs `npm run build` first. Results go to bench/results/history.json. Reported, not asserted.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +63,8 @@ try {
     interrupts: { received: null }, o: { metricsDir: join(dir, 'prom') }, log: { log: (_l, _e, m) => { throw new Error(m); } },
   };
   const hook = [];
-  for (let i = 0; i < 300; i++) {
+  // 1,000 invocations: the history grows past 512 KiB, so compactions are among them.
+  for (let i = 0; i < 1000; i++) {
     const result = { ...emptyResult('job'), durationMs: 1000, jobExitCode: 0, usage: { cpuSeconds: 0.5, peakRssBytes: 1e6, readBytes: 0, writeBytes: 0 } };
     const t = process.hrtime.bigint();
     recordInvocation(ctx, result, { kind: 'acquired' });
@@ -97,7 +99,7 @@ try {
     date: new Date().toISOString(),
     node: process.version,
     nodeStartupMs: round(nodeStartup),
-    hookMs: { median: round(median(hook)), p95: round(p95(hook)), target: 5 },
+    hookMs: { median: round(median(hook)), p95: round(p95(hook)), max: round(Math.max(...hook)), target: 5 },
     status1000JobsMs: { median: round(median(status)), target: 300 },
     history100kLinesMs: { withSummary: round(median(warm)), withoutSummary: round(median(cold)), target: 500 },
   };
