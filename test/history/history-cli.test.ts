@@ -70,3 +70,23 @@ describe('ioguard history', () => {
     assert.match((await runIoguard(['history', 'lib'], { env: b.env })).stdout, /completed/);
   });
 });
+
+describe('a deferral in the history', () => {
+  it('records the time deferred and the signal that held the job back', async () => {
+    const b = box();
+    // A /proc whose load average (3.79 on the fixture's CPUs) trips a low --max-load at every look.
+    const procRoot = new URL('../fixtures/proc-6.18', import.meta.url).pathname;
+    const r = await runCommand(['true'], {
+      name: 'held', lockDir: b.lockDir, logFile: false, procRoot, gateRetryMs: 100,
+      gate: { thresholds: { maxLoad: 0.01 }, onPressure: 'defer', deferMaxMs: 600, windowMs: 50 },
+    });
+    assert.equal(r.outcome, 'deferred-then-skipped');
+    const json = JSON.parse((await runIoguard(['history', 'held', '--json'], { env: b.env })).stdout) as Record<string, any>;
+    const e = json.entries[0];
+    assert.equal(e.cause, 'pressure');
+    assert.deepEqual(e.heldBy, ['load']);
+    assert.ok(e.deferredMs >= 600, `deferred ${e.deferredMs} ms`);
+    assert.equal(json.totals.deferredMs, e.deferredMs);
+    assert.deepEqual(json.totals.skips, { pressure: 1 });
+  });
+});
