@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { guard } from '../../src/guard/guard.ts';
 import { runCommand } from '../../src/run/run-command.ts';
-import { runIoguard, sandboxes } from '../helpers/cli.ts';
+import { finished, readJobRecord, runIoguard, sandboxes, startIoguard, until } from '../helpers/cli.ts';
 
 const box = sandboxes();
 
@@ -23,6 +23,18 @@ describe('ioguard history', () => {
     assert.deepEqual(json.last24h, { runs: 3, skips: 0, failures: 1, timeouts: 0 });
     assert.deepEqual(json.entries.map((e: any) => e.outcome), ['failed', 'completed']);
     for (const field of ['at', 'start', 'end', 'durationMs', 'exitCode', 'deferredMs', 'heldBy', 'cpuSeconds', 'peakRssBytes', 'readBytes', 'writeBytes', 'ioPressure']) assert.ok(field in json.entries[0], field);
+  });
+
+  it('status --json gives a running job\'s row its history', async () => {
+    const b = box();
+    await runIoguard(['run', '--no-gate', '--name', 'sj', '--', 'true'], { env: b.env });
+    const holder = startIoguard(['run', '--no-gate', '--name', 'sj', '--', 'sleep', '3'], { env: b.env });
+    await until(() => readJobRecord(b, 'sj')?.job, 10_000, 'holder running');
+    const rows = JSON.parse((await runIoguard(['status', '--json'], { env: b.env })).stdout) as Array<Record<string, any>>;
+    assert.equal(rows[0]?.state, 'running');
+    assert.equal(rows[0]?.history?.invocations, 1, 'the finished run; the running one is recorded when it ends');
+    assert.equal(rows[0]?.history?.lastRun?.outcome, 'completed');
+    await finished(holder);
   });
 
   it('a job without history is a normal answer; a bad name is a usage error', async () => {
