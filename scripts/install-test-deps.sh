@@ -9,7 +9,9 @@
 #   logrotate                 runs examples/logrotate/ioguard against a live log
 #   cron                      the crontab example under a real cron daemon
 #   bindfs fuse3              a FUSE mount whose daemon can be stopped (CASES §5)
-#   postgresql                a database job under ioguard (pg_dump)
+#   postgresql                a database job under ioguard (pg_dump); the fleet lock tests start a
+#                             private server from /usr/lib/postgresql/<major>/bin (util-linux gives
+#                             them unshare and nsenter)
 #   prometheus-node-exporter  its textfile collector reads ioguard's metrics file
 #   prometheus                promtool checks the metrics format
 set -euo pipefail

@@ -1,7 +1,7 @@
 import type { RunOutcome } from '../run/result.ts';
 
 /** Why an invocation did not start the job; the label of `ioguard_job_skips_total`. */
-export type SkipCause = 'busy' | 'waiter' | 'wait-expired' | 'pressure' | 'interrupted' | 'stuck';
+export type SkipCause = 'busy' | 'waiter' | 'wait-expired' | 'pressure' | 'fleet' | 'interrupted' | 'stuck';
 
 /**
  * One invocation of a job, started or not: one JSON line of `NAME.history`. Field names are

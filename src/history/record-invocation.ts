@@ -23,8 +23,10 @@ const BUSY_CAUSE: Record<Extract<LockOutcome, { kind: 'busy' }>['reason'], SkipC
 export function skipCause(result: RunResult, lock: LockOutcome, interrupted: boolean): SkipCause | null {
   if (lock.kind === 'stuck') return 'stuck';
   if (lock.kind === 'busy') return BUSY_CAUSE[lock.reason];
-  if (result.outcome === 'skipped' || result.outcome === 'deferred-then-skipped') return interrupted ? 'interrupted' : 'pressure';
-  return null;
+  if (result.outcome !== 'skipped' && result.outcome !== 'deferred-then-skipped') return null;
+  if (interrupted) return 'interrupted';
+  // The gate always leaves its figures; a skip before it is the fleet lock's (busy on another host, or unreachable).
+  return result.figures !== null ? 'pressure' : 'fleet';
 }
 
 /** The history line of one invocation. */
@@ -58,7 +60,8 @@ export function entryFor(result: RunResult, lock: LockOutcome, o: { invokedAt: n
 
 /** What the metrics say is happening now: the run this invocation found, or its own survivors. */
 export function liveState(result: RunResult, lock: LockOutcome): LiveState {
-  const found = lock.kind === 'busy' || lock.kind === 'stuck';
+  // A busy lock whose run this invocation then adopted and saw to its end (fleet) is not running.
+  const found = (lock.kind === 'busy' || lock.kind === 'stuck') && !STARTED_OUTCOMES.has(result.outcome);
   return {
     running: found || result.survivors.length > 0,
     stuck: lock.kind === 'stuck' || result.survivors.length > 0,

@@ -21,7 +21,15 @@ export type DecisionEvent =
   | 'gate-passed'
   | 'gate-overridden'
   | 'io-priority-ignored'
-  | 'history-failed';
+  | 'history-failed'
+  | 'fleet-acquired'
+  | 'fleet-unavailable'
+  | 'fleet-previous-unclean'
+  | 'fleet-lost'
+  | 'fleet-reacquired'
+  | 'fleet-conflict'
+  | 'fleet-adopted'
+  | 'fleet-released';
 
 
 export type DecisionLevel = 'info' | 'warn' | 'error';

@@ -12,7 +12,7 @@ export interface LiveState {
 
 /** Label values of the outcome and reason counters; every one is written, zeros included, so rate() works from the first scrape. */
 export const RUN_OUTCOMES = ['completed', 'failed', 'timed-out'] as const;
-export const SKIP_REASONS = ['busy', 'waiter', 'wait-expired', 'pressure', 'interrupted', 'stuck'] as const;
+export const SKIP_REASONS = ['busy', 'waiter', 'wait-expired', 'pressure', 'fleet', 'interrupted', 'stuck'] as const;
 
 const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const snake = (v: string): string => v.replace(/-/g, '_');

@@ -5,6 +5,7 @@ import type { OnBusy } from '../lock/acquire.ts';
 import { normalizeGate, type GateOptions, type NormalizedGate } from '../gate/gate-options.ts';
 import { parseIoPriority, validateNice, type IoPriority } from '../gate/io-priority.ts';
 import { normalizeSignal } from '../terminate/signal-group.ts';
+import { normalizeFleet, type FleetOptions, type NormalizedFleet } from '../fleet/fleet-options.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
 export interface RunOptions {
@@ -48,6 +49,8 @@ export interface RunOptions {
   sampleIntervalMs?: number;
   /** First re-check delay while deferring (doubles up to 30 s). Default 2 s. */
   gateRetryMs?: number;
+  /** The fleet lock: one run per job across hosts sharing a PostgreSQL server (docs/locking.md). Off by default. */
+  fleet?: FleetOptions | string;
   procRoot?: string;
   sysRoot?: string;
   /** Clock, for tests. */
@@ -69,6 +72,7 @@ export interface NormalizedRunOptions {
   gate: NormalizedGate;
   ionice: IoPriority | undefined;
   nice: number | undefined;
+  fleet: NormalizedFleet | undefined;
 }
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
@@ -114,5 +118,6 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     gate: normalizeGate(o.gate),
     ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),
     nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),
+    fleet: normalizeFleet(o.fleet),
   };
 }

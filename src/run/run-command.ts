@@ -18,6 +18,9 @@ import { emptyResult, type RunResult } from './result.ts';
 import { spawnJob } from './spawn-job.ts';
 import { Supervisor } from './supervisor.ts';
 import { recordInvocation } from '../history/record-invocation.ts';
+import { fleetStep } from '../fleet/fleet-step.ts';
+import { adoptOrphan } from '../fleet/adopt-orphan.ts';
+import type { FleetLease } from '../fleet/fleet-lease.ts';
 
 
 /**
@@ -33,7 +36,9 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const ctx = createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    const result = outcome.kind !== 'acquired' ? notStarted(ctx, outcome) : await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
+    const result = outcome.kind !== 'acquired'
+      ? (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome)
+      : await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
     recordInvocation(ctx, result, outcome);
     return result;
   } finally {
@@ -74,10 +79,14 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   const { o, now } = ctx;
   const record = newRecord(ctx);
   let keepRecord = false;
+  let lease: FleetLease | undefined;
   const result = emptyResult(ctx.name);
   result.waitedMs = waitedMs;
   try {
     lock.write(record);
+    const fleet = await fleetStep(ctx, record, result);
+    if (!fleet.proceed) return result;
+    lease = fleet.lease;
     const signal = ctx.interrupts.received;
     if (signal) {
       result.outcome = 'skipped';
@@ -99,7 +108,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       }
     }
     const jobStartedAt = now();
-    const job = spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env: options.env });
+    const env = lease ? { ...(options.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : options.env;
+    const job = spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -128,6 +138,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
     });
     supervisor.start();
+    lease?.touch();
     ctx.log.log('info', 'started', `started ${ctx.argv.join(' ')}`, { jobPid: pid, argv: ctx.argv, timeoutMs: o.timeoutMs ?? null });
     const termination = new JobTermination({
       pgid: pid,
@@ -203,6 +214,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     ctx.report(`ioguard: job "${ctx.name}" finished: ${result.outcome}, exit ${result.exitCode}, ${formatDuration(result.durationMs)}`, 'info');
     return result;
   } finally {
+    await lease?.release(keepRecord ? 'stuck' : 'finished');
     lock.release(keepRecord);
   }
 }
