@@ -102,3 +102,15 @@ describe('a deferral in the history', () => {
     assert.deepEqual(json.totals.skips, { pressure: 1 });
   });
 });
+
+describe('a fleet skip in the history', () => {
+  it('is recorded with the cause fleet, not pressure', async () => {
+    const b = box();
+    // Port 1 on loopback refuses at once: the fleet server is unreachable and the default policy skips.
+    const r = await runIoguard(['run', '--no-gate', '--name', 'fl', '--fleet', 'postgres://127.0.0.1:1/x', '--', 'true'], { env: b.env });
+    assert.equal(r.code, 75, r.stderr);
+    const json = JSON.parse((await runIoguard(['history', 'fl', '--json'], { env: b.env })).stdout) as Record<string, any>;
+    assert.equal(json.entries[0].cause, 'fleet');
+    assert.deepEqual(json.totals.skips, { fleet: 1 });
+  });
+});
