@@ -55,7 +55,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
     try {
       lock.write(record);
       const fleet = await fleetStep(ctx, record, result);
-      if (!fleet.proceed) return result;
+      if (!fleet.proceed) return recordInvocation(ctx, result, outcome);
       lease = fleet.lease;
       const gate = await gateStep(ctx, lock, record, result);
       if (!gate.proceed) return recordInvocation(ctx, result, outcome);
