@@ -23,6 +23,7 @@ export type DecisionEvent =
   | 'io-priority-ignored'
   | 'overdue'
   | 'record-failed'
+  | 'history-failed'
   | 'fleet-acquired'
   | 'fleet-unavailable'
   | 'fleet-previous-unclean'

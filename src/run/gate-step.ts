@@ -29,6 +29,7 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
   });
   result.figures = gate.figures;
   result.waitedMs += gate.deferredMs;
+  if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy };
   record.phase = 'starting';
   if (gate.action === 'skip') {
     const received = ctx.interrupts.received;

@@ -3,6 +3,7 @@ import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
 import { listGroupMembers, sampleProcess, type ProcessSample } from '../proc/processes.ts';
 import type { ProcRoots } from '../proc/roots.ts';
+import { JobUsage } from '../history/job-usage.ts';
 
 export interface SupervisorOptions {
   lock: HeldLock;
@@ -35,9 +36,12 @@ export class Supervisor {
   private timer: NodeJS.Timeout | undefined;
   private reportedStuck = false;
   readonly o: SupervisorOptions;
+  /** CPU, peak RSS and I/O bytes of the run (for its history line). */
+  readonly usage: JobUsage;
 
   constructor(o: SupervisorOptions) {
     this.o = o;
+    this.usage = new JobUsage(o.roots);
   }
 
   start(): void {
@@ -68,6 +72,7 @@ export class Supervisor {
     const { record, now } = this.o;
     const t = now();
     const samples = sampleGroup(this.o.pgid, this.o.leaderStarttime, this.o.roots);
+    this.usage.add(samples);
     const evidence = updateEvidence(record.evidence, samples, t);
     if (madeProgress(record.evidence, evidence)) record.lastProgressAt = t;
     record.evidence = evidence;
