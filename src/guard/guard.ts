@@ -67,7 +67,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
       record.deadline = o.timeoutMs === undefined ? null : started + o.timeoutMs;
       lock.write(record);
       // An already-aborted signal means "do not start", as for runCommand.
-      if (skippedByInterrupt(ctx, result)) return result;
+      if (skippedByInterrupt(ctx, result)) return recordInvocation(ctx, result, outcome);
       ctx.log.log('info', 'started', `started function ${name}`, { timeoutMs: o.timeoutMs ?? null });
       const controller = new AbortController();
       let timedOut = false;

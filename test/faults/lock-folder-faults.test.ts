@@ -74,7 +74,8 @@ describe('the lock folder fails under a run', () => {
     const b = box();
     const child = startIoguard(['run', '--no-gate', '--name', 'gone', '--stuck-after', '1s', '--timeout', '4s', '--kill-after', '1s', '--', 'sleep', '60'], { env: b.env });
     const job = await running(b, 'gone');
-    rmSync(b.lockDir, { recursive: true, force: true });
+    // Retries: the wrapper may create a file while the folder is being emptied.
+    rmSync(b.lockDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 10 });
     await until(() => readJobRecord(b, 'gone')?.job?.pid === job.pid, 5000, 'record restored');
     const second = await runIoguard(['run', '--no-gate', '--name', 'gone', '--', 'true'], { env: b.env });
     assert.equal(second.code, 75, 'no second copy beside the running job');
