@@ -10,7 +10,7 @@ import { FLEET_FLAGS, fleetFromFlags } from '../fleet/fleet-flags.ts';
 /** Every flag of `ioguard run`: the single source for parsing, --help and docs/cli.md. */
 export const RUN_FLAGS: FlagTable = {
   name: { type: 'string', describe: 'Job key, 1-128 of A-Za-z0-9._- (default: derived from the whole command line)' },
-  'lock-dir': { type: 'string', describe: 'Lock folder (default $IOGUARD_LOCK_DIR, /run/ioguard for root, $XDG_RUNTIME_DIR/ioguard, /tmp/ioguard-<uid>)' },
+  'lock-dir': { type: 'string', describe: 'Lock folder (default $IOGUARD_LOCK_DIR, /run/ioguard for root, /tmp/ioguard-<uid>)' },
   'on-busy': { type: 'string', describe: 'Previous run still working: skip (exit 75), wait (bounded by --wait), replace (terminate it, then start)', default: 'skip' },
   wait: { type: 'string', describe: 'With --on-busy wait: the longest wait, e.g. 5m; then skip' },
   'stuck-after': { type: 'string', describe: 'A D-state process without progress this long makes the previous run stuck (exit 76)', default: '5m' },
@@ -19,6 +19,7 @@ export const RUN_FLAGS: FlagTable = {
   'kill-after': { type: 'string', describe: 'Grace between that signal and SIGKILL', default: '30s' },
   'skip-exit-code': { type: 'string', describe: 'Exit status for a skip (e.g. 0 so cron stays quiet)', default: '75' },
   'log-file': { type: 'string', describe: 'Decision log, one JSON line per decision (default /var/log/ioguard/ioguard.log for root, else $XDG_STATE_HOME/ioguard/ioguard.log); "-" for none' },
+  'metrics-dir': { type: 'string', describe: "Write Prometheus textfile metrics (ioguard_<name>.prom) to this folder after each run, e.g. node_exporter's --collector.textfile.directory" },
   verbose: { type: 'boolean', describe: 'Also print routine decisions (skipped, finished) on stderr', default: false },
   ...GATE_OPTIONS,
   ...THRESHOLD_OPTIONS,
@@ -57,6 +58,8 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
   if (waitMs !== undefined) o.waitMs = waitMs;
   if (timeoutMs !== undefined) o.timeoutMs = timeoutMs;
   if (logFile !== undefined) o.logFile = logFile === '-' ? false : logFile;
+  const metricsDir = lastValue(args['metrics-dir']);
+  if (metricsDir !== undefined) o.metricsDir = metricsDir;
   const fleet = fleetFromFlags(args);
   if (fleet) o.fleet = fleet;
   return o;

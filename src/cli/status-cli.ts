@@ -1,6 +1,8 @@
 import { EXIT } from '../errors/exit-codes.ts';
 import { listJobs } from '../status/list-jobs.ts';
 import { formatStatusTable } from '../status/format-table.ts';
+import { formatHistorySection, historyViews, rowsWithHistory } from '../status/history-section.ts';
+import { resolveLockDir } from '../lock/lock-dir.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { ParsedArgs } from './flag-table.ts';
 import { lastValue } from './flag-values.ts';
@@ -22,7 +24,12 @@ export async function statusCli({ flags, positionals }: ParsedArgs, io: CliIo): 
     ...(name ? { name } : {}),
     ...(stuck ? { stuckAfterMs: parseDuration(stuck, '--stuck-after') } : {}),
   });
+  const views = historyViews(resolveLockDir(lockDir, { env: process.env, uid: process.getuid?.() ?? 0 }), Date.now(), name);
   const logFile = logFileHere();
-  io.stdout(flags.json ? `${JSON.stringify(rows.map((r) => ({ ...r, logFile })), null, 2)}\n` : `${formatStatusTable(rows, io.isTTY)}\n${logFileLine(logFile)}`);
+  io.stdout(
+    flags.json
+      ? `${JSON.stringify(rowsWithHistory(rows, views).map((r) => ({ ...r, logFile })), null, 2)}\n`
+      : `${formatStatusTable(rows, io.isTTY)}${formatHistorySection(views, io.isTTY)}\n${logFileLine(logFile)}`,
+  );
   return EXIT.ok;
 }

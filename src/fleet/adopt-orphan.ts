@@ -7,6 +7,7 @@ import { liveJobProcesses } from '../lock/job-processes.ts';
 import { judgePrevious } from '../lock/judge.ts';
 import { jobPaths } from '../lock/lock-dir.ts';
 import { readRecord, removeRecord, writeRecord } from '../lock/record.ts';
+import { overdueLine, recordedPolicy, terminateRecorded } from '../lock/replace.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { holderInfo } from '../run/describe-previous.ts';
 import type { RunContext } from '../run/context.ts';
@@ -77,7 +78,16 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     ctx.log.log('info', 'fleet-adopted', `retook the fleet lock (fencing token ${got.token}) for the orphaned run, job pid ${job.pid}, until it ends`, { token: got.token, jobPid: job.pid, previous: p });
     lease.start();
     const interval = Math.max(200, Math.min(1000, run.fleet.heartbeatMs));
+    let overdue = false;
     while (liveJobProcesses(record, ctx.roots).length > 0 && !ctx.interrupts.received) {
+      // The keeper holds the flock, so no later start can end the orphan at its deadline: it does (issue 8).
+      if (!overdue && orphan.deadline !== null && ctx.now() > orphan.deadline + (orphan.killAfterMs ?? ctx.o.killAfterMs)) {
+        overdue = true;
+        const policy = recordedPolicy(orphan, ctx.o.killAfterMs);
+        ctx.report(overdueLine(ctx.name, orphan, policy, ctx.now()), 'alert');
+        ctx.log.log('warn', 'overdue', 'ending the adopted orphan past its deadline', { job, deadline: orphan.deadline, signal: policy.signal });
+        void terminateRecorded(ctx, record, true, policy);
+      }
       await new Promise((r) => setTimeout(r, interval));
     }
     const ended = !ctx.interrupts.received;

@@ -17,6 +17,8 @@ export interface GateDecision {
   reason: string | null;
   snapshot: ProbeSnapshot;
   interrupted: boolean;
+  /** The signals that tripped at the first look (what held a deferred job back). */
+  heldBy: string[];
 }
 
 export interface GateContext {
@@ -66,7 +68,7 @@ export async function passGate(g: NormalizedGate, ctx: GateContext): Promise<Gat
     return { snapshot, verdict: evaluate(snapshot, g.thresholds) };
   };
   let { snapshot, verdict } = await look();
-  const base = { deferred: false, deferredMs: 0, interrupted: false };
+  const base = { deferred: false, deferredMs: 0, interrupted: false, heldBy: [...new Set(verdict.reasons.map((r) => r.signal))] };
   const decide = (action: GateDecision['action'], extra: Partial<GateDecision> = {}): GateDecision => ({
     ...base, action, figures: figuresOf(verdict), reason: verdict.healthy ? null : reasonOf(verdict), snapshot, ...extra,
   });

@@ -2,11 +2,12 @@ import { EXIT } from '../errors/exit-codes.ts';
 import { invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import { selfIdentity } from '../proc/self.ts';
-import { createRunContext, newRecord, takeLockFor } from '../run/context.ts';
+import { createRunContext, newRecord, skippedByInterrupt, takeLockFor } from '../run/context.ts';
 import { gateStep } from '../run/gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from '../run/options.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
 import { notStarted } from '../run/run-command.ts';
+import { recordInvocation } from '../history/record-invocation.ts';
 import { formatDuration } from '../util/duration.ts';
 import { setLongTimeout } from '../util/long-timeout.ts';
 import { fleetStep } from '../fleet/fleet-step.ts';
@@ -41,11 +42,12 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
   if (typeof name !== 'string') throw invalidOption('name', name, 'a string');
   validateJobName(name, 'name');
   if (typeof fn !== 'function') throw invalidOption('fn', fn, 'a function');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', options, 'an object');
   const o = normalizeRunOptions({ ...options, name });
   const ctx = await createRunContext(name, ['(function)', name], o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
+    if (outcome.kind !== 'acquired') return recordInvocation(ctx, notStarted(ctx, outcome), outcome);
     const { lock } = outcome;
     const record = newRecord(ctx);
     const result: GuardResult<T> = emptyResult(name);
@@ -54,16 +56,18 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
     try {
       lock.write(record);
       const fleet = await fleetStep(ctx, record, result);
-      if (!fleet.proceed) return result;
+      if (!fleet.proceed) return recordInvocation(ctx, result, outcome);
       lease = fleet.lease;
       const gate = await gateStep(ctx, lock, record, result);
-      if (!gate.proceed) return result;
+      if (!gate.proceed) return recordInvocation(ctx, result, outcome);
       const started = ctx.now();
       record.job = { ...selfIdentity(ctx.roots), pgid: null };
       record.phase = 'running';
       record.startedAt = started;
       record.deadline = o.timeoutMs === undefined ? null : started + o.timeoutMs;
       lock.write(record);
+      // An already-aborted signal means "do not start", as for runCommand.
+      if (skippedByInterrupt(ctx, result)) return recordInvocation(ctx, result, outcome);
       ctx.log.log('info', 'started', `started function ${name}`, { timeoutMs: o.timeoutMs ?? null });
       const controller = new AbortController();
       let timedOut = false;
@@ -95,7 +99,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
         result.reason = `timed out after ${formatDuration(o.timeoutMs as number)}; the function settled ${formatDuration(result.durationMs - (o.timeoutMs as number))} after its AbortSignal fired`;
       }
       ctx.log.log(timedOut ? 'warn' : 'info', 'finished', `finished: ${result.outcome}`, { outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
-      return result;
+      return recordInvocation(ctx, result, outcome);
     } finally {
       await lease?.release();
       lock.release();

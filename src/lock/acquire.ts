@@ -1,11 +1,11 @@
 import { ftruncateSync, writeSync } from 'node:fs';
 import { selfIdentity } from '../proc/self.ts';
-import { closeFd, openLockFile, tryFlock, waitFlock } from './flock.ts';
+import { closeFd, openLockFile, stillNamed, tryFlock, waitFlock } from './flock.ts';
 import { HeldLock } from './held-lock.ts';
-import { judgePrevious, type JudgeContext, type PreviousRun } from './judge.ts';
+import { isOverdue, judgePrevious, type JudgeContext, type PreviousRun } from './judge.ts';
 import { jobPaths } from './lock-dir.ts';
 import { readRecord, setAsideRecord, writeRecord } from './record.ts';
-import { replacePrevious } from './replace.ts';
+import { overdueLine, recordedPolicy, replacePrevious, terminateRecorded } from './replace.ts';
 
 export type OnBusy = 'skip' | 'wait' | 'replace';
 
@@ -26,6 +26,8 @@ export interface TakeLockOptions {
   argv?: readonly string[];
   /** Decisions worth a log line: reclaimed, waiting, replaced. */
   onEvent?: (event: string, fields: Record<string, unknown>) => void;
+  /** Person-facing alerts (an overdue orphan ended). */
+  report?: (line: string) => void;
 }
 
 export type LockOutcome =
@@ -33,10 +35,19 @@ export type LockOutcome =
   | { kind: 'busy'; previous: PreviousRun; reason: 'running' | 'another-waiter' | 'wait-expired' | 'interrupted'; waitedMs: number }
   | { kind: 'stuck'; previous: Extract<PreviousRun, { kind: 'stuck' }>; waitedMs: number };
 
-type Attempt = { got: true; lock: HeldLock; previous: PreviousRun } | { got: false; previous: PreviousRun };
+type Attempt =
+  | { got: true; lock: HeldLock; previous: PreviousRun }
+  | { got: false; previous: PreviousRun; overdueFd?: undefined }
+  /** We hold the flock over an orphan past its deadline: end it before deciding. */
+  | { got: false; previous: PreviousRun; overdueFd: number };
 
 /** One try: take the flock if free, then judge the record. An orphaned or stuck job keeps the job busy. */
 function attempt(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>, fd = openLockFile(paths.lock), got = tryFlock(fd, paths.lock)): Attempt {
+  // The lock file was unlinked (lock folder removed) between our open and our flock: lock the new one.
+  if (got && !stillNamed(fd, paths.lock)) {
+    closeFd(fd);
+    return attempt(o, paths);
+  }
   const read = readRecord(paths.record);
   const previous = judgePrevious(read, { lockHeldByOther: !got, bootId: o.bootId, now: o.now(), stuckAfterMs: o.stuckAfterMs, roots: o.roots });
   if (got && (previous.kind === 'none' || previous.kind === 'stale')) {
@@ -46,12 +57,49 @@ function attempt(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>, fd = op
     }
     return { got: true, lock: new HeldLock(o.name, paths, fd), previous };
   }
+  if (got && isOverdue(previous, o.now(), o.killAfterMs)) return { got: false, previous, overdueFd: fd };
   // We hold the flock over an orphaned job: carry its evidence forward so later ticks can call it stuck.
   if (got && previous.kind !== 'none' && previous.kind !== 'stale' && previous.record) {
-    writeRecord(paths.record, { ...previous.record, evidence: previous.evidence, updatedAt: o.now() });
+    tryWrite(paths.record, { ...previous.record, evidence: previous.evidence, updatedAt: o.now() });
   }
   closeFd(fd);
   return { got: false, previous };
+}
+
+/** Evidence is a courtesy to later ticks: a full or missing folder must not fail this one. */
+function tryWrite(path: string, record: Parameters<typeof writeRecord>[1]): void {
+  try {
+    writeRecord(path, record);
+  } catch {
+    // Reported by whichever run next writes a record it needs.
+  }
+}
+
+/**
+ * An orphan outlived its deadline and the grace after it: its wrapper is gone, so nobody else will
+ * end it. Terminate its group with its own run's policy (holding the flock, so no one starts
+ * meanwhile), say so, then judge again: normally it is now stale and the job is ours.
+ */
+async function endOverdue(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>, a: Attempt): Promise<Attempt> {
+  if (a.got || a.overdueFd === undefined || a.previous.kind !== 'running' || !a.previous.record?.job) return a;
+  const fd = a.overdueFd;
+  const record = a.previous.record;
+  const policy = recordedPolicy(record, o.killAfterMs);
+  o.report?.(overdueLine(o.name, record, policy, o.now()));
+  o.onEvent?.('overdue', { holder: record.wrapper, holderJob: record.job, deadline: record.deadline, signal: policy.signal, killAfterMs: policy.graceMs });
+  let ended: Awaited<ReturnType<typeof terminateRecorded>>;
+  try {
+    ended = await terminateRecorded(o, record, true, policy);
+  } catch (error) {
+    closeFd(fd);
+    throw error;
+  }
+  if (ended.kind === 'stuck') {
+    tryWrite(paths.record, { ...record, phase: 'stuck', survivors: ended.previous.evidence, evidence: ended.previous.evidence, updatedAt: o.now() });
+    closeFd(fd);
+    return { got: false, previous: ended.previous };
+  }
+  return attempt(o, paths, fd, true);
 }
 
 /** Take the job's lock, or say why not: the previous run is busy, stuck, or the wait ran out. */
@@ -59,32 +107,45 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
   const paths = jobPaths(o.lockDir, o.name);
   const started = o.now();
   const waited = (): number => o.now() - started;
-  let a = attempt(o, paths);
+  let a = await endOverdue(o, paths, attempt(o, paths));
   if (a.got) return { kind: 'acquired', lock: a.lock, previous: a.previous, waitedMs: 0 };
   if (a.previous.kind === 'stuck') return { kind: 'stuck', previous: a.previous, waitedMs: 0 };
   if (o.onBusy === 'skip') return { kind: 'busy', previous: a.previous, reason: 'running', waitedMs: 0 };
   if (o.onBusy === 'replace') {
     const replaced = await replacePrevious(o, a.previous);
     if (replaced.kind === 'stuck') return { kind: 'stuck', previous: replaced.previous, waitedMs: waited() };
-    a = attempt(o, paths);
+    a = await endOverdue(o, paths, attempt(o, paths));
     if (!a.got) {
       const fd = openLockFile(paths.lock);
       const got = await waitFlock(fd, paths.lock, o.killAfterMs + 10_000, o.signal);
-      a = got ? attempt(o, paths, fd, true) : (closeFd(fd), { got: false, previous: a.previous });
+      a = got ? await endOverdue(o, paths, attempt(o, paths, fd, true)) : (closeFd(fd), { got: false, previous: a.previous });
     }
     if (a.got) return { kind: 'acquired', lock: a.lock, previous: a.previous, waitedMs: waited() };
     if (a.previous.kind === 'stuck') return { kind: 'stuck', previous: a.previous, waitedMs: waited() };
     return { kind: 'busy', previous: a.previous, reason: o.signal?.aborted ? 'interrupted' : 'running', waitedMs: waited() };
   }
   // wait: at most one waiter per job, or the waiters become the pile-up.
-  const waitFd = openLockFile(paths.wait);
-  if (!tryFlock(waitFd, paths.wait)) {
-    closeFd(waitFd);
-    return { kind: 'busy', previous: a.previous, reason: 'another-waiter', waitedMs: 0 };
-  }
+  const waitFd = await takeWaitSlot(paths.wait, o.now() < started + o.waitMs ? Math.min(SLOT_HANDOVER_MS, started + o.waitMs - o.now()) : 0);
+  if (waitFd === undefined) return { kind: 'busy', previous: a.previous, reason: 'another-waiter', waitedMs: 0 };
+  let slot: number | undefined = waitFd;
+  // The slot goes the moment the lock is ours: from then on we are the holder, not a waiter.
+  const leaveSlot = (): void => {
+    if (slot === undefined) return;
+    try {
+      ftruncateSync(slot, 0);
+    } catch {
+      // The slot's content is a courtesy for status.
+    }
+    closeFd(slot);
+    slot = undefined;
+  };
   try {
-    ftruncateSync(waitFd, 0);
-    writeSync(waitFd, JSON.stringify({ ...selfIdentity(o.roots), since: started, argv: o.argv }), 0);
+    try {
+      ftruncateSync(waitFd, 0);
+      writeSync(waitFd, JSON.stringify({ ...selfIdentity(o.roots), since: started, argv: o.argv }), 0);
+    } catch {
+      // Full folder: status will not show the waiter, the wait itself still works.
+    }
     o.onEvent?.('waiting', { waitMs: o.waitMs, holder: a.previous.kind === 'running' ? a.previous.record?.wrapper : undefined });
     for (;;) {
       const remaining = started + o.waitMs - o.now();
@@ -94,17 +155,34 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
       if (orphaned) {
         // No wrapper to release the flock when the orphan ends: poll.
         await new Promise((r) => setTimeout(r, Math.min(1000, remaining)));
-        a = attempt(o, paths);
+        a = await endOverdue(o, paths, attempt(o, paths));
       } else {
         const fd = openLockFile(paths.lock);
         const got = await waitFlock(fd, paths.lock, remaining, o.signal);
-        a = got ? attempt(o, paths, fd, true) : (closeFd(fd), a);
+        if (got) leaveSlot();
+        a = got ? await endOverdue(o, paths, attempt(o, paths, fd, true)) : (closeFd(fd), a);
       }
       if (a.got) return { kind: 'acquired', lock: a.lock, previous: a.previous, waitedMs: waited() };
       if (a.previous.kind === 'stuck') return { kind: 'stuck', previous: a.previous, waitedMs: waited() };
     }
   } finally {
-    ftruncateSync(waitFd, 0);
-    closeFd(waitFd);
+    leaveSlot();
   }
+}
+
+/**
+ * How long a would-be waiter waits for a busy wait slot before calling it taken. The one waiter
+ * leaves its slot right after it gets the lock, but not in the same instant: a contender that
+ * looks in between would see "another invocation is already waiting" while nobody waits. Waiting
+ * this long for the slot makes that exact: a real waiter keeps it far longer, a new holder hands
+ * it over within milliseconds.
+ */
+const SLOT_HANDOVER_MS = 1000;
+
+async function takeWaitSlot(path: string, handoverMs: number): Promise<number | undefined> {
+  const fd = openLockFile(path);
+  if (tryFlock(fd, path)) return fd;
+  if (handoverMs > 0 && (await waitFlock(fd, path, handoverMs))) return fd;
+  closeFd(fd);
+  return undefined;
 }

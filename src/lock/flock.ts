@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { IoguardError } from '../errors/ioguard-error.ts';
 
 // flock(1) locks an inherited descriptor: the lock belongs to the open file description we share
@@ -9,10 +9,28 @@ const CONFLICT = 75;
 
 /** Open (creating) a lock file without following symlinks. The fd is close-on-exec: jobs never inherit it. */
 export function openLockFile(path: string): number {
+  let fd: number;
   try {
-    return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    // O_NONBLOCK: a FIFO planted under the lock's name must not hang the open.
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
   } catch (error) {
     throw new IoguardError('ERR_LOCK', `cannot open lock file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeFd(fd);
+    throw new IoguardError('ERR_LOCK', `lock file ${path} is not a regular file; remove it`);
+  }
+  return fd;
+}
+
+/** True when `path` still names the file open as `fd`: a lock on a file unlinked meanwhile excludes no one. */
+export function stillNamed(fd: number, path: string): boolean {
+  try {
+    const a = fstatSync(fd);
+    const b = statSync(path);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
   }
 }
 

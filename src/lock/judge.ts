@@ -61,3 +61,12 @@ export function judgePrevious(read: RecordRead, ctx: JudgeContext): PreviousRun 
   }
   return { kind: 'stale', reason: 'no process of it is alive', record };
 }
+
+/**
+ * An orphan (no wrapper) still running past its deadline plus the grace its wrapper would have
+ * given before SIGKILL: nobody is left to end it, so the next start does.
+ */
+export function isOverdue(previous: PreviousRun, now: number, fallbackKillAfterMs: number): boolean {
+  if (previous.kind !== 'running' || !previous.orphaned || !previous.record?.job || previous.record.deadline === null) return false;
+  return now > previous.record.deadline + (previous.record.killAfterMs ?? fallbackKillAfterMs);
+}

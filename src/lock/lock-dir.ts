@@ -8,12 +8,15 @@ export interface LockDirContext {
   uid: number;
 }
 
-/** --lock-dir, else $IOGUARD_LOCK_DIR, else /run/ioguard for root (tmpfs: a reboot clears it), else $XDG_RUNTIME_DIR/ioguard, else /tmp/ioguard-<uid>. */
+/**
+ * --lock-dir, else $IOGUARD_LOCK_DIR, else /run/ioguard for root (tmpfs: a reboot clears it), else
+ * /tmp/ioguard-<uid>. Never $XDG_RUNTIME_DIR: a login shell sets it and cron does not, so the same
+ * user's cron entry and manual run would lock in two folders (and logind removes it at logout).
+ */
 export function resolveLockDir(explicit: string | undefined, ctx: LockDirContext): string {
   if (explicit) return explicit;
   if (ctx.env.IOGUARD_LOCK_DIR) return ctx.env.IOGUARD_LOCK_DIR;
   if (ctx.uid === 0) return '/run/ioguard';
-  if (ctx.env.XDG_RUNTIME_DIR) return join(ctx.env.XDG_RUNTIME_DIR, 'ioguard');
   return `/tmp/ioguard-${ctx.uid}`;
 }
 

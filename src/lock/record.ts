@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { IoguardError } from '../errors/ioguard-error.ts';
 
 export interface ProcessIdentity {
   pid: number;
@@ -39,6 +40,9 @@ export interface RunRecord {
   evidence: ProcessEvidence[];
   /** Processes that outlived SIGKILL; while any lives the job is refused with 76. */
   survivors: ProcessEvidence[];
+  /** The run's termination policy, so a later start can end an orphan past its deadline the same way. */
+  killSignal?: string;
+  killAfterMs?: number;
 }
 
 export type RecordRead =
@@ -85,26 +89,72 @@ export function parseRecord(text: string): RecordRead {
       lastProgressAt: Number(r.lastProgressAt) || 0,
       evidence: list(r.evidence),
       survivors: list(r.survivors),
+      ...(typeof r.killSignal === 'string' ? { killSignal: r.killSignal } : {}),
+      ...(isInt(r.killAfterMs) && r.killAfterMs >= 0 ? { killAfterMs: r.killAfterMs } : {}),
     },
   };
 }
 
-export function readRecord(path: string): RecordRead {
-  let text: string;
+/** A record is a few kilobytes; anything past this is not one, and reading it whole would cost the memory. */
+export const MAX_RECORD_BYTES = 1 << 20;
+
+export type SmallFileRead = { kind: 'missing' } | { kind: 'ok'; text: string } | { kind: 'bad'; problem: string };
+
+/**
+ * Read a small state file someone else could have replaced: never follow a symlink, never block
+ * (a FIFO would hang every start and ignore SIGTERM while we hold the lock), accept only a regular
+ * file, and read at most `max` bytes.
+ */
+export function readSmallFile(path: string, max = MAX_RECORD_BYTES): SmallFileRead {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'corrupt', problem: `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})`, excerpt: '' };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'bad', problem: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? String(error)})` };
   }
-  return parseRecord(text);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { kind: 'bad', problem: 'not a regular file' };
+    if (st.size > max) return { kind: 'bad', problem: `${st.size} bytes, more than ${max}` };
+    const buffer = Buffer.alloc(Math.min(st.size, max) + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > max) return { kind: 'bad', problem: `more than ${max} bytes` };
+    return { kind: 'ok', text: buffer.subarray(0, length).toString('utf8') };
+  } catch (error) {
+    return { kind: 'bad', problem: `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** Replace the record atomically: readers see the old or the new one, never half of either. */
+export function readRecord(path: string): RecordRead {
+  const read = readSmallFile(path);
+  if (read.kind === 'missing') return read;
+  if (read.kind === 'bad') return { kind: 'corrupt', problem: read.problem, excerpt: '' };
+  return parseRecord(read.text);
+}
+
+/**
+ * Replace the record atomically: readers see the old or the new one, never half of either. On
+ * failure (folder full or removed) the temporary file is removed and the error names the record.
+ */
 export function writeRecord(path: string, record: RunRecord): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Never created, or the folder is gone.
+    }
+    const e = error as NodeJS.ErrnoException;
+    throw new IoguardError('ERR_LOCK_DIR', `cannot write run record ${path} (${e.code ?? e.message})`, { cause: error });
+  }
 }
 
 export function removeRecord(path: string): void {

@@ -2,13 +2,16 @@ import { hostname } from 'node:os';
 import { takeJobLock, type LockOutcome } from '../lock/acquire.ts';
 import { ensureLockDir, resolveLockDir } from '../lock/lock-dir.ts';
 import type { RunRecord } from '../lock/record.ts';
-import { openDecisionLog, silentLog, type DecisionLog } from '../log/decision-log.ts';
+import { openDecisionLog, silentLog, type DecisionEvent, type DecisionLog } from '../log/decision-log.ts';
 import { resolveLogFile } from '../log/log-path.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { Interrupts } from './interrupts.ts';
 import type { NormalizedRunOptions, RunOptions } from './options.ts';
+import type { RunResult } from './result.ts';
+import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
+import { signalNumber } from '../terminate/signal-group.ts';
 
 /** What one guarded run (a command or a function) carries from lock to result. */
 export interface RunContext {
@@ -22,16 +25,27 @@ export interface RunContext {
   interrupts: Interrupts;
   lockDir: string;
   bootId: string;
+  /** When this invocation began (its history line's `at`). */
+  invokedAt: number;
   /** End of the run: close the decision log and stop listening for signals. */
   close: () => void;
 }
 
 /** Resolve and check the lock folder, open the decision log, start listening for signals. */
 export async function createRunContext(name: string, argv: readonly string[], o: NormalizedRunOptions, options: RunOptions): Promise<RunContext> {
+  const invokedAt = (options.now ?? Date.now)();
   const uid = process.getuid?.() ?? 0;
   const lockDir = resolveLockDir(o.lockDir, { env: process.env, uid });
   ensureLockDir(lockDir, uid);
-  const report = options.report ?? ((): void => {});
+  const given = options.report;
+  // A report is a courtesy: a broken stderr (EPIPE) or a throwing callback must not stop supervision.
+  const report: RunContext['report'] = (line, kind) => {
+    try {
+      given?.(line, kind);
+    } catch {
+      // Nothing better to do with it; the decision log has the same facts.
+    }
+  };
   const opened = o.logFile === false ? { log: silentLog } : await openDecisionLog(resolveLogFile(o.logFile, process.env, uid), name, (line) => report(line, 'alert'));
   if (opened.problem) report(`ioguard: ${opened.problem}`, 'alert');
   const interrupts = new Interrupts(options.forwardSignals ?? false, options.signal);
@@ -47,6 +61,7 @@ export async function createRunContext(name: string, argv: readonly string[], o:
     interrupts,
     lockDir,
     bootId: readBootId(roots),
+    invokedAt,
     close: () => {
       opened.log.close();
       interrupts.dispose();
@@ -68,7 +83,8 @@ export function takeLockFor(ctx: RunContext): Promise<LockOutcome> {
     now: ctx.now,
     signal: ctx.interrupts.signal,
     argv: ctx.argv,
-    onEvent: (event, fields) => ctx.log.log('info', event as 'reclaimed', event, fields),
+    onEvent: (event, fields) => ctx.log.log(event === 'overdue' ? 'warn' : 'info', event as DecisionEvent, event, fields),
+    report: (line) => ctx.report(line, 'alert'),
   });
 }
 
@@ -90,5 +106,18 @@ export function newRecord(ctx: RunContext): RunRecord {
     lastProgressAt: t,
     evidence: [],
     survivors: [],
+    killSignal: ctx.o.killSignal,
+    killAfterMs: ctx.o.killAfterMs,
   };
+}
+
+/** A signal (or an aborted AbortSignal) arrived before the start: fill `result` as skipped, 128+N. */
+export function skippedByInterrupt(ctx: RunContext, result: RunResult): boolean {
+  const signal = ctx.interrupts.received;
+  if (!signal) return false;
+  result.outcome = 'skipped';
+  result.reason = `interrupted by ${signal} before start`;
+  result.exitCode = SIGNAL_EXIT_BASE + signalNumber(signal);
+  ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
+  return true;
 }

@@ -23,12 +23,13 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     onDeferring: () => {
       record.phase = 'deferring';
       record.updatedAt = now();
-      lock.write(record);
+      lock.update(record);
     },
     ...(firstRetryMs === undefined ? {} : { firstRetryMs }),
   });
   result.figures = gate.figures;
   result.waitedMs += gate.deferredMs;
+  if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy };
   record.phase = 'starting';
   if (gate.action === 'skip') {
     const received = ctx.interrupts.received;

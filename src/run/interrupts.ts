@@ -1,37 +1,62 @@
-const FORWARDED: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** Signals that end a run: passed to the job's group, bounded by --kill-after. */
+const ENDING: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/** Signals that ask a job something (report progress, reopen logs): passed on, never bounded. */
+const PASSED: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2'];
+
+let inspectorShielded = false;
 
 /**
- * Signals sent to the wrapper (and an external AbortSignal). Before the job starts they abort the
- * wait; once it runs they go to the job's process group and the wrapper exits after the job does.
+ * Node opens its inspector on 127.0.0.1:9229 when it receives SIGUSR1 and nothing listens for it:
+ * in a root wrapper that is a root shell for any local user (`pkill -USR1 node` in a rotation
+ * script is enough). A listener turns that off. It stays for the life of the process, because
+ * removing the last listener later makes SIGUSR1 kill the process instead. Installed by every
+ * entry point (CLI, runCommand, guard); a process that listens itself is left alone.
+ */
+export function shieldInspector(): void {
+  if (inspectorShielded) return;
+  inspectorShielded = true;
+  if (process.listenerCount('SIGUSR1') === 0) process.on('SIGUSR1', () => {});
+}
+
+/**
+ * Signals sent to the wrapper (and an external AbortSignal). Before the job starts, TERM/INT/HUP
+ * abort the wait; once it runs they go to the job's process group and the wrapper exits after the
+ * job does. With `forwardSignals` (the CLI) USR1 and USR2 go to the running job's group as they
+ * are, and are ignored before it starts.
  */
 export class Interrupts {
   readonly controller = new AbortController();
   received: NodeJS.Signals | null = null;
   private target: ((signal: NodeJS.Signals) => void) | undefined;
+  private pass: ((signal: NodeJS.Signals) => void) | undefined;
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
   private readonly external: AbortSignal | undefined;
   private readonly onExternal = (): void => this.deliver('SIGTERM');
 
   constructor(forwardSignals: boolean, external?: AbortSignal) {
+    shieldInspector();
     if (forwardSignals) {
-      for (const signal of FORWARDED) {
-        const handler = (): void => this.deliver(signal);
-        this.handlers.set(signal, handler);
-        process.on(signal, handler);
-      }
+      for (const signal of ENDING) this.listen(signal, () => this.deliver(signal));
+      for (const signal of PASSED) this.listen(signal, () => this.pass?.(signal));
     }
     this.external = external;
     if (external?.aborted) this.deliver('SIGTERM');
     else external?.addEventListener('abort', this.onExternal, { once: true });
   }
 
+  private listen(signal: NodeJS.Signals, handler: () => void): void {
+    this.handlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** From now on signals go to the running job. */
-  forwardTo(target: (signal: NodeJS.Signals) => void): void {
+  /** From now on ending signals go to `target` (the running job) and USR1/USR2 to `pass`. */
+  forwardTo(target: (signal: NodeJS.Signals) => void, pass?: (signal: NodeJS.Signals) => void): void {
     this.target = target;
+    this.pass = pass;
   }
 
   private deliver(signal: NodeJS.Signals): void {
@@ -44,5 +69,6 @@ export class Interrupts {
     for (const [signal, handler] of this.handlers) process.off(signal, handler);
     this.external?.removeEventListener('abort', this.onExternal);
     this.target = undefined;
+    this.pass = undefined;
   }
 }

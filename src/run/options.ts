@@ -11,7 +11,7 @@ import { normalizeFleet, type FleetOptions, type NormalizedFleet } from '../flee
 export interface RunOptions {
   /** Job key; derived from the command line when absent. 1-128 of A-Za-z0-9._- */
   name?: string;
-  /** Lock folder; default $IOGUARD_LOCK_DIR, /run/ioguard (root), $XDG_RUNTIME_DIR/ioguard, /tmp/ioguard-<uid>. */
+  /** Lock folder; default $IOGUARD_LOCK_DIR, else /run/ioguard (root) or /tmp/ioguard-<uid>, whatever the environment. */
   lockDir?: string;
   /** What to do when the previous run is still working. Default 'skip'. */
   onBusy?: OnBusy;
@@ -29,6 +29,8 @@ export interface RunOptions {
   skipExitCode?: number;
   /** Decision log file; false for none. Default: a state folder (see docs). */
   logFile?: string | false;
+  /** Write Prometheus textfile metrics (`ioguard_<name>.prom`) here after each invocation. */
+  metricsDir?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Forward SIGTERM, SIGINT and SIGHUP received by this process to the job's group (the CLI does). */
@@ -66,6 +68,7 @@ export interface NormalizedRunOptions {
   killAfterMs: number;
   skipExitCode: number;
   logFile: string | false | undefined;
+  metricsDir: string | undefined;
   gate: NormalizedGate;
   ionice: IoPriority | undefined;
   nice: number | undefined;
@@ -97,6 +100,7 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
   const skipExitCode = o.skipExitCode ?? EXIT.skipped;
   if (!Number.isInteger(skipExitCode) || skipExitCode < 0 || skipExitCode > 255) throw invalidOption('skipExitCode', skipExitCode, 'an integer from 0 to 255');
   if (o.logFile !== undefined && o.logFile !== false && (typeof o.logFile !== 'string' || o.logFile === '')) throw invalidOption('logFile', o.logFile, 'a file path or false');
+  if (o.metricsDir !== undefined && (typeof o.metricsDir !== 'string' || o.metricsDir === '')) throw invalidOption('metricsDir', o.metricsDir, 'a folder path');
   const timeoutMs = duration('timeoutMs', o.timeoutMs, undefined);
   if (timeoutMs === 0) throw invalidOption('timeoutMs', 0, 'a duration above zero');
   return {
@@ -110,6 +114,7 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     killAfterMs: duration('killAfterMs', o.killAfterMs, 30_000) as number,
     skipExitCode,
     logFile: o.logFile,
+    metricsDir: o.metricsDir,
     gate: normalizeGate(o.gate),
     ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),
     nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),

@@ -11,16 +11,17 @@ import { setLongTimeout } from '../util/long-timeout.ts';
 import { devicesIgnoringPriority, priorityPrefix } from '../gate/io-priority.ts';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
-import { createRunContext, newRecord, takeLockFor, type RunContext } from './context.ts';
+import { createRunContext, newRecord, skippedByInterrupt, takeLockFor, type RunContext } from './context.ts';
 import { gateStep } from './gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
-import { spawnJob } from './spawn-job.ts';
+import { notStarted as spawnFailure, quoteCommand, spawnJob, type SpawnedJob } from './spawn-job.ts';
+import { closeGate, gatedArgv, openGate, resolveCommand } from './start-gate.ts';
 import { Supervisor } from './supervisor.ts';
+import { recordInvocation } from '../history/record-invocation.ts';
 import { fleetStep } from '../fleet/fleet-step.ts';
 import { adoptOrphan } from '../fleet/adopt-orphan.ts';
 import type { FleetLease } from '../fleet/fleet-lease.ts';
-
 
 /**
  * Everything `ioguard run` does, as a function: take the job's lock (judging the previous run),
@@ -35,8 +36,11 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const ctx = await createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    if (outcome.kind !== 'acquired') return (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome);
-    return await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
+    const result = outcome.kind !== 'acquired'
+      ? (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome)
+      : await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
+    recordInvocation(ctx, result, outcome);
+    return result;
   } finally {
     ctx.close();
   }
@@ -83,14 +87,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     const fleet = await fleetStep(ctx, record, result);
     if (!fleet.proceed) return result;
     lease = fleet.lease;
-    const signal = ctx.interrupts.received;
-    if (signal) {
-      result.outcome = 'skipped';
-      result.reason = `interrupted by ${signal} before start`;
-      result.exitCode = SIGNAL_EXIT_BASE + signalNumber(signal);
-      ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
-      return result;
-    }
+    if (skippedByInterrupt(ctx, result)) return result;
     const gate = await gateStep(ctx, lock, record, result, options.gateRetryMs);
     if (!gate.proceed) return result;
     const ionice = gate.throttled ? { class: 'idle' as const } : o.ionice;
@@ -105,7 +102,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     }
     const jobStartedAt = now();
     const env = lease ? { ...(options.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : options.env;
-    const job = await spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env });
+    const job = await startGated([...prefix, ...ctx.argv], ctx.argv, { cwd: options.cwd, env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -123,6 +120,19 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     record.command = job.command;
     record.startedAt = jobStartedAt;
     record.deadline = o.timeoutMs === undefined ? null : jobStartedAt + o.timeoutMs;
+    // The job waits at the gate until its identity is on disk: a run we cannot record never begins.
+    try {
+      lock.write(record);
+    } catch (error) {
+      closeGate(job.gate);
+      await job.exited;
+      throw error;
+    }
+    openGate(job.gate);
+    const recordProblem = (message: string): void => {
+      ctx.report(`ioguard: job "${ctx.name}": ${message}`, 'alert');
+      ctx.log.log('warn', 'record-failed', message, {});
+    };
     const supervisor = new Supervisor({
       lock,
       record,
@@ -133,6 +143,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       roots: ctx.roots,
       now,
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
+      onRecordProblem: recordProblem,
     });
     supervisor.start();
     lease?.touch();
@@ -150,11 +161,17 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
         ctx.log.log('warn', 'escalated', line.slice(9), { remaining: left, after });
       },
     });
-    ctx.interrupts.forwardTo((signal) => {
-      ctx.log.log('info', 'signal-forwarded', `forwarded ${signal} to process group ${pid}`, { signal });
-      record.phase = 'terminating';
-      termination.forward(signal);
-    });
+    ctx.interrupts.forwardTo(
+      (signal) => {
+        ctx.log.log('info', 'signal-forwarded', `forwarded ${signal} to process group ${pid}`, { signal });
+        record.phase = 'terminating';
+        termination.forward(signal);
+      },
+      (signal) => {
+        ctx.log.log('info', 'signal-forwarded', `passed ${signal} to process group ${pid}`, { signal });
+        signalGroup(pid, signal);
+      },
+    );
     const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => {
       record.phase = 'terminating';
       const line = `ioguard: job "${ctx.name}" timed out after ${formatDuration(o.timeoutMs as number)}; sending ${o.killSignal} to process group ${pid}`;
@@ -165,6 +182,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     const exit = await Promise.race([job.exited, termination.leaderSurvived.then(() => undefined)]);
     timer?.clear();
     supervisor.stop();
+    result.usage = supervisor.usage.finish();
     // kill(-pgid, 0) fails when nothing (not even a zombie) is left: the common case skips the /proc scan.
     if (exit && !termination.active && signalGroup(pid, 0) && listGroupMembers(pid, ctx.roots, leaderStart).length > 0) {
       ctx.log.log('info', 'swept', 'the leader exited; ending what is left of its process group', {});
@@ -192,7 +210,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       record.phase = 'stuck';
       record.survivors = supervisor.evidenceFor(termination.survivors);
       record.updatedAt = now();
-      lock.write(record);
+      lock.update(record, recordProblem);
       for (const s of result.survivors) {
         const line = `ioguard: job "${ctx.name}": pid ${s.pid} (${s.comm}) survived SIGKILL in state ${s.state}, wchan ${s.wchan ?? '-'}; recorded as stuck, later runs exit ${EXIT.stuck} until it is gone`;
         ctx.report(line, 'alert');
@@ -213,4 +231,12 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     await lease?.release(keepRecord ? 'stuck' : 'finished');
     lock.release(keepRecord);
   }
+}
+
+/** Start the command behind the start gate, or say at once why it cannot start (127, 126). */
+async function startGated(argv: string[], shown: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): Promise<SpawnedJob> {
+  const command = shown[0] as string;
+  const found = resolveCommand(command, o);
+  if (found.ok === false) return { pid: undefined, command: quoteCommand(shown), exited: Promise.resolve(spawnFailure(found.code, '', command, o.cwd)), unref: () => {} };
+  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined), { ...o, gatePipe: true, shown });
 }

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 
@@ -17,35 +18,48 @@ export interface JobExit {
 export interface SpawnedJob {
   /** Undefined when the command could not be started. */
   pid: number | undefined;
-  /** The command line quoted for a shell by execa (`escapedCommand`), for the log and `status`. */
+  /** The job's command line quoted for a shell, as execa's `escapedCommand`, for the log and `status`. */
   command: string;
   exited: Promise<JobExit>;
   /** Stop waiting for a leader that survived SIGKILL from keeping the event loop alive. */
   unref: () => void;
+  /** The wrapper's end of the job's fd 3, with `gatePipe` (src/run/start-gate.ts). */
+  gate?: Writable | null | undefined;
+}
+
+export interface SpawnOptions {
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Give the job a pipe on fd 3 (the start gate). */
+  gatePipe?: boolean;
+  /** The job's own argv when `argv` wraps it (the start gate's /bin/sh): shown and named in errors. */
+  shown?: readonly string[];
 }
 
 const NOT_EXECUTABLE = new Set(['EACCES', 'ENOEXEC', 'EISDIR', 'EPERM']);
 
 /**
  * Start the job with execa, imported here (after the caller started the job's clock) so no other
- * path pays for it: an argv array, no shell, its own session and process group (`detached`),
- * stdin, stdout and stderr passed straight through and nothing buffered (any amount of output
- * costs the wrapper no memory). No execa timeout or cleanup: the group kill, the escalation and the
- * sweep are ioguard's (src/terminate), because execa signals only the direct child.
+ * path pays for it: an argv array, no shell of ours, its own session and process group
+ * (`detached`), stdin, stdout and stderr passed straight through and nothing buffered (any amount
+ * of output costs the wrapper no memory). No execa timeout or cleanup: the group kill, the
+ * escalation and the sweep are ioguard's (src/terminate), because execa signals only the direct child.
  */
-export async function spawnJob(argv: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): Promise<SpawnedJob> {
+export async function spawnJob(argv: readonly string[], o: SpawnOptions): Promise<SpawnedJob> {
   const { execa } = await import('execa');
   const [file, ...args] = argv as [string, ...string[]];
-  let command = argv.join(' ');
+  const shown = o.shown ?? argv;
+  let command = quoteCommand(shown);
   const subprocess = execa(file, args, {
-    stdio: 'inherit',
+    stdio: o.gatePipe ? ['inherit', 'inherit', 'inherit', 'pipe'] : 'inherit',
     detached: true,
     buffer: false,
     reject: false,
     cleanup: false,
     // execa hands its quoted command line to a verbose function as the job starts; print nothing.
+    // Behind the start gate that line names /bin/sh, so the job's own argv is quoted the same way.
     verbose: (_line: string, line: { type: string; escapedCommand: string }) => {
-      if (line.type === 'command') command = line.escapedCommand;
+      if (line.type === 'command' && o.shown === undefined) command = line.escapedCommand;
       return undefined;
     },
     ...(o.cwd === undefined ? {} : { cwd: o.cwd }),
@@ -54,23 +68,24 @@ export async function spawnJob(argv: readonly string[], o: { cwd?: string | unde
   const exited = subprocess.then((r): JobExit => {
     if (r.signal) return { exitCode: null, signal: r.signal, spawnError: null, spawnReason: null, status: SIGNAL_EXIT_BASE + signalNumber(r.signal) };
     if (r.exitCode !== undefined) return { exitCode: r.exitCode, signal: null, spawnError: null, spawnReason: null, status: r.exitCode };
-    return notStarted(r.code ?? 'UNKNOWN', r.originalMessage ?? r.shortMessage ?? '', file, o.cwd);
+    return notStarted(r.code ?? 'UNKNOWN', r.originalMessage ?? r.shortMessage ?? '', shown[0] ?? file, o.cwd);
   });
-  return { pid: subprocess.pid, command, exited, unref: () => subprocess.unref() };
+  const gate = o.gatePipe ? (subprocess.stdio[3] as Writable | null) : undefined;
+  return { pid: subprocess.pid, command, exited, unref: () => subprocess.unref(), gate };
 }
 
 /**
  * A job that never ran: a missing working folder exits 125 (as `env -C` does: the wrapper could not
  * set up the run, the command itself was never looked for), not found 127, not executable 126.
  */
-function notStarted(code: string, detail: string, file: string, cwd: string | undefined): JobExit {
+export function notStarted(code: string, detail: string, file: string, cwd: string | undefined): JobExit {
   const base = { exitCode: null, signal: null, spawnError: code };
   if (cwd !== undefined && !isFolder(cwd)) {
     return { ...base, spawnReason: `cannot start ${file}: working folder ${cwd} does not exist or is not a folder`, status: EXIT.internal };
   }
   if (code === 'ENOENT') return { ...base, spawnReason: `cannot start ${file}: command not found`, status: EXIT.notFound };
   if (NOT_EXECUTABLE.has(code)) return { ...base, spawnReason: `cannot start ${file}: not executable (${code})`, status: EXIT.notExecutable };
-  return { ...base, spawnReason: `cannot start ${file}: ${detail.split('\n').at(-1) ?? code}`, status: EXIT.internal };
+  return { ...base, spawnReason: `cannot start ${file}: ${detail.split('\n').at(-1) || code}`, status: EXIT.internal };
 }
 
 function isFolder(path: string): boolean {
@@ -79,4 +94,12 @@ function isFolder(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** execa's escapedCommand rules: `[\w./-]+` bare, anything else in single quotes, control characters escaped. */
+export function quoteCommand(argv: readonly string[]): string {
+  return argv
+    .map((arg) => arg.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => ({ '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+    .map((arg) => (/^[\w./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`))
+    .join(' ');
 }

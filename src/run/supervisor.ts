@@ -3,6 +3,7 @@ import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
 import { listGroupMembers, sampleProcess, type ProcessSample } from '../proc/processes.ts';
 import type { ProcRoots } from '../proc/roots.ts';
+import { JobUsage } from '../history/job-usage.ts';
 
 export interface SupervisorOptions {
   lock: HeldLock;
@@ -15,6 +16,8 @@ export interface SupervisorOptions {
   now: () => number;
   /** Called once when a process of the job first passes stuckAfter in D without progress. */
   onStuck?: (culprit: RunRecord['evidence'][number]) => void;
+  /** A record write failed (folder full or removed): said once per new problem; supervision goes on. */
+  onRecordProblem?: (message: string) => void;
 }
 
 /** The job's live group members, sampled (zombies and older processes excluded). */
@@ -33,9 +36,12 @@ export class Supervisor {
   private timer: NodeJS.Timeout | undefined;
   private reportedStuck = false;
   readonly o: SupervisorOptions;
+  /** CPU, peak RSS and I/O bytes of the run (for its history line). */
+  readonly usage: JobUsage;
 
   constructor(o: SupervisorOptions) {
     this.o = o;
+    this.usage = new JobUsage(o.roots);
   }
 
   start(): void {
@@ -54,14 +60,24 @@ export class Supervisor {
   }
 
   sample(): void {
+    try {
+      this.sampleOnce();
+    } catch (error) {
+      // Sampling is evidence for later ticks; it must never take the timeout or the sweep down.
+      this.o.onRecordProblem?.(`sampling failed: ${(error as Error).message}`);
+    }
+  }
+
+  private sampleOnce(): void {
     const { record, now } = this.o;
     const t = now();
     const samples = sampleGroup(this.o.pgid, this.o.leaderStarttime, this.o.roots);
+    this.usage.add(samples);
     const evidence = updateEvidence(record.evidence, samples, t);
     if (madeProgress(record.evidence, evidence)) record.lastProgressAt = t;
     record.evidence = evidence;
     record.updatedAt = t;
-    this.o.lock.write(record);
+    this.o.lock.update(record, this.o.onRecordProblem);
     const stuck = findStuck(evidence, t, this.o.stuckAfterMs);
     if (stuck && !this.reportedStuck) {
       this.reportedStuck = true;

@@ -1,15 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { judgePrevious } from '../lock/judge.ts';
+import { IoguardError } from '../errors/ioguard-error.ts';
+import { isOverdue, judgePrevious } from '../lock/judge.ts';
 import { jobPaths, resolveLockDir } from '../lock/lock-dir.ts';
-import { readRecord, type RunRecord } from '../lock/record.ts';
+import { readRecord, readSmallFile, type RunRecord } from '../lock/record.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { indexByGroup, isSameProcessAlive, scanProcesses, type ProcessSample } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { cpuReading, measureUsage, type CpuReading } from './usage.ts';
 
-export type JobState = 'running' | 'deferring' | 'waiting' | 'stuck' | 'orphaned' | 'stale';
+export type JobState = 'running' | 'deferring' | 'waiting' | 'stuck' | 'orphaned' | 'overdue' | 'stale';
 
 /** One row of `ioguard status`; field names are stable (the --json output). */
 export interface JobStatus {
@@ -56,8 +57,11 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   let names: string[];
   try {
     names = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
-  } catch {
-    return [];
+  } catch (error) {
+    // No folder yet means no jobs; a folder we cannot read must not pass for an empty one.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new IoguardError('ERR_LOCK_DIR', `lock folder ${dir}: cannot read it (${code ?? String(error)})`, { cause: error });
   }
   if (options.name !== undefined) names = names.filter((n) => n === options.name);
   const bootId = readBootId(roots);
@@ -82,7 +86,8 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
       rows.push({ ...row, state: 'stale', note: previous.reason });
     } else if (previous.kind === 'running' || previous.kind === 'stuck') {
       fillProcesses(row, previous.processes, previous.kind === 'stuck' ? previous.culprit.pid : undefined);
-      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? 'orphaned' : r.phase === 'deferring' ? 'deferring' : 'running';
+      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? (isOverdue(previous, now, 30_000) ? 'overdue' : 'orphaned') : r.phase === 'deferring' ? 'deferring' : 'running';
+      if (row.state === 'overdue') row.note = 'orphaned past its deadline; the next start ends it';
       if (previous.kind === 'stuck') row.note = previous.survivedKill ? 'survived SIGKILL' : `no progress since ${new Date(previous.culprit.unchangedSince).toISOString()}`;
       rows.push(row);
     }
@@ -135,7 +140,8 @@ interface Waiter {
 
 function readWaiter(path: string, roots: { procRoot: string }): Waiter | undefined {
   try {
-    const w = JSON.parse(readProcFile(path) ?? '') as Waiter;
+    const read = readSmallFile(path);
+    const w = JSON.parse(read.kind === 'ok' ? read.text : '') as Waiter;
     const alive = w.starttime === undefined ? readProcFile(`${roots.procRoot}/${w.pid}/stat`) !== undefined : isSameProcessAlive(w.pid, w.starttime, roots);
     return alive ? { ...w, ...(Array.isArray(w.argv) ? { argv: w.argv.map(String) } : {}) } : undefined;
   } catch {

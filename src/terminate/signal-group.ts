@@ -1,6 +1,10 @@
 import { constants } from 'node:os';
 
-/** Send a signal to every process of a group. False when the group has no process left. */
+/**
+ * Send a signal to every process of a group. False when the group has no process left. Never
+ * throws: EPERM (every member now runs as another user, e.g. a setuid helper) leaves the group
+ * alive, and the caller's polling sees it survive, rather than an exception ending supervision.
+ */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | number): boolean {
   // pgid 0 or 1 would mean our own group or every process: never.
   if (!Number.isInteger(pgid) || pgid <= 1) return false;
@@ -8,8 +12,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | number): bool
     process.kill(-pgid, signal);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

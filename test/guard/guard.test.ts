@@ -85,4 +85,23 @@ describe('guard(): the job lock for functions in Node schedulers', () => {
     await assert.rejects(() => guard('ok', () => 1, { ...base, timeoutMs: -1 }), /timeoutMs: -1 \(number\) is not a number of milliseconds >= 0/);
     await assert.rejects(() => guard('ok', () => 1, { ...base, onBusy: 'queue' as 'skip' }), /onBusy: "queue" is not one of skip, wait, replace/);
   });
+
+  it('an already-aborted signal: the function does not run, outcome skipped, exit 128+15', async () => {
+    let ran = false;
+    const r = await guard('aborted', () => void (ran = true), { ...base, signal: AbortSignal.abort() });
+    assert.equal(ran, false);
+    assert.equal(r.outcome, 'skipped');
+    assert.equal(r.exitCode, 143);
+  });
+
+  it('options that are not an object (null, a string) reject with ERR_INVALID_OPTION, and the function does not run', async () => {
+    let ran = false;
+    for (const options of [null, 'x', 42, []]) {
+      await assert.rejects(
+        () => guard('opts', () => void (ran = true), options as never),
+        (e: unknown) => e instanceof IoguardError && e.code === 'ERR_INVALID_OPTION' && /^options: /.test(e.message),
+      );
+    }
+    assert.equal(ran, false);
+  });
 });
