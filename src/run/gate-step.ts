@@ -12,7 +12,7 @@ export type GateStep = { proceed: false } | { proceed: true; throttled: boolean;
  * The pressure gate between taking the lock and starting the job. A skip fills `result` (skipped
  * or deferred-then-skipped, with the figures) and says not to proceed; deferring shows in the record.
  */
-export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, firstRetryMs?: number): Promise<GateStep> {
+export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, retryMs?: number, deferMaxMs?: number): Promise<GateStep> {
   const { o, now } = ctx;
   if (!o.gate.enabled) return { proceed: true, throttled: false, devices: undefined };
   const gate = await passGate(o.gate, {
@@ -20,13 +20,16 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     now,
     log: ctx.log,
     signal: ctx.interrupts.signal,
-    onDeferring: () => {
+    onDeferring: (state) => {
       record.phase = 'deferring';
+      record.hold = { kind: 'pressure', since: state.since, giveUpAt: state.giveUpAt, signals: state.holdings.map((h) => `${h.signal} ${h.figure} (limit ${h.limit})`) };
       record.updatedAt = now();
       lock.write(record);
     },
-    ...(firstRetryMs === undefined ? {} : { firstRetryMs }),
+    ...(retryMs === undefined ? {} : { retryMs }),
+    ...(deferMaxMs === undefined ? {} : { deferMaxMs }),
   });
+  record.hold = null;
   result.figures = gate.figures;
   result.waitedMs += gate.deferredMs;
   record.phase = 'starting';

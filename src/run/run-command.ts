@@ -9,6 +9,7 @@ import { signalGroup, signalNumber } from '../terminate/signal-group.ts';
 import { formatDuration } from '../util/duration.ts';
 import { setLongTimeout } from '../util/long-timeout.ts';
 import { devicesIgnoringPriority, priorityPrefix } from '../gate/io-priority.ts';
+import { heldHolderReason } from '../gate/holding.ts';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
 import { createRunContext, newRecord, takeLockFor, type RunContext } from './context.ts';
@@ -60,7 +61,7 @@ export function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind
     interrupted: `interrupted by ${ctx.interrupts.received ?? 'signal'} while waiting`,
   } as const;
   result.outcome = 'skipped';
-  result.reason = reasons[outcome.reason];
+  result.reason = (outcome.reason === 'running' ? heldHolderReason('record' in outcome.previous ? outcome.previous.record : null) : undefined) ?? reasons[outcome.reason];
   const signal = ctx.interrupts.received;
   result.exitCode = outcome.reason === 'interrupted' && signal ? SIGNAL_EXIT_BASE + signalNumber(signal) : ctx.o.skipExitCode;
   ctx.report(busyLine(ctx.name, outcome.previous, result.reason, now), 'info');
