@@ -23,7 +23,7 @@ export const THRESHOLD_OPTIONS: FlagTable = {
 export const GATE_OPTIONS: FlagTable = {
   'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check every few seconds), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
   'defer-max': { type: 'string', describe: 'Longest deferral (and wait for a --slot) before skipping', default: '10m' },
-  'starve-after': { type: 'string', describe: 'Skipped for pressure this long (tick after tick): say so once on stderr, with the figures; 0 for never', default: '3h' },
+  'starve-after': { type: 'string', describe: 'Skipped for pressure this long (tick after tick): say so once on stderr, with the figures; off for never', default: '3h' },
   'no-gate': { type: 'boolean', describe: 'Do not look at system pressure at all', default: false },
   ionice: { type: 'string', describe: 'I/O priority of the job: idle, best-effort[:0-7], realtime[:0-7]' },
   nice: { type: 'string', describe: 'CPU niceness of the job, -20..19' },
@@ -42,7 +42,7 @@ export function gateFromFlags(args: FlagValues): GateOptions {
     onPressure: choiceFlag(args, 'on-pressure', ON_PRESSURE) ?? 'defer',
     deferMaxMs: durationFlag(args, 'defer-max') as number,
     windowMs: durationFlag(args, 'window') as number,
-    starveAfterMs: durationFlag(args, 'starve-after') as number,
+    starveAfterMs: /^(0|off|never)$/.test(lastValue(args['starve-after']) ?? '') ? 0 : (durationFlag(args, 'starve-after') as number),
   };
   const path = lastValue(args.path);
   if (path !== undefined) gate.path = path;

@@ -20,6 +20,11 @@ export type DecisionEvent =
   | 'deferral-ended'
   | 'gate-passed'
   | 'gate-overridden'
+  | 'starving'
+  | 'slot-waiting'
+  | 'slot-acquired'
+  | 'paused'
+  | 'resumed'
   | 'io-priority-ignored';
 
 

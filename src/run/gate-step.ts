@@ -1,5 +1,7 @@
 import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
+import { describeHoldings } from '../gate/holding.ts';
 import { passGate } from '../gate/pressure-gate.ts';
+import { clearStarvation, noteStarvedSkip, readStarvation, starvationPath } from '../gate/starvation.ts';
 import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
@@ -14,7 +16,10 @@ export type GateStep = { proceed: false } | { proceed: true; throttled: boolean;
  */
 export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, retryMs?: number, deferMaxMs?: number): Promise<GateStep> {
   const { o, now } = ctx;
-  if (!o.gate.enabled) return { proceed: true, throttled: false, devices: undefined };
+  if (!o.gate.enabled) {
+    clearStarvation(starvationPath(ctx.lockDir, ctx.name));
+    return { proceed: true, throttled: false, devices: undefined };
+  }
   const gate = await passGate(o.gate, {
     roots: ctx.roots,
     now,
@@ -40,7 +45,16 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
     ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
     ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
+    if (!gate.interrupted) {
+      const since = readStarvation(starvationPath(ctx.lockDir, ctx.name))?.since;
+      const line = noteStarvedSkip(starvationPath(ctx.lockDir, ctx.name), ctx.name, now(), describeHoldings(gate.holdings), o.gate.starveAfterMs);
+      if (line) {
+        ctx.report(line, 'alert');
+        ctx.log.log('warn', 'starving', line.slice(9), { since: since ?? now(), figures: gate.figures, starveAfterMs: o.gate.starveAfterMs });
+      }
+    }
     return { proceed: false };
   }
+  clearStarvation(starvationPath(ctx.lockDir, ctx.name));
   return { proceed: true, throttled: gate.action === 'throttle', devices: gate.snapshot.path?.disks ?? gate.snapshot.disks.map((d) => d.name) };
 }
