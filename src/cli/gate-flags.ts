@@ -24,6 +24,7 @@ export const GATE_OPTIONS: FlagTable = {
   'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check every few seconds), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
   'defer-max': { type: 'string', describe: 'Longest deferral (and wait for a --slot) before skipping', default: '10m' },
   'starve-after': { type: 'string', describe: 'Skipped for pressure this long (tick after tick): say so once on stderr, with the figures; off for never', default: '3h' },
+  slot: { type: 'string', describe: 'Host-wide slot NAME[:N]: at most N runs holding it at once (default N=1); others wait, bounded by --defer-max' },
   'no-gate': { type: 'boolean', describe: 'Do not look at system pressure at all', default: false },
   ionice: { type: 'string', describe: 'I/O priority of the job: idle, best-effort[:0-7], realtime[:0-7]' },
   nice: { type: 'string', describe: 'CPU niceness of the job, -20..19' },

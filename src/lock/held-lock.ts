@@ -6,6 +6,8 @@ export class HeldLock {
   readonly name: string;
   readonly paths: { lock: string; record: string; wait: string };
   private fd: number | undefined;
+  /** Other flock'd descriptors held for the run's length (a --slot), released with the lock. */
+  private alongside: number[] = [];
 
   constructor(name: string, paths: HeldLock['paths'], fd: number) {
     this.name = name;
@@ -21,10 +23,15 @@ export class HeldLock {
     if (this.fd !== undefined) writeRecord(this.paths.record, record);
   }
 
+  holdAlongside(fd: number): void {
+    this.alongside.push(fd);
+  }
+
   /** Drop the record (unless it must stay to refuse later runs), then the flock. Idempotent. */
   release(keepRecord = false): void {
     if (this.fd === undefined) return;
     if (!keepRecord) removeRecord(this.paths.record);
+    for (const fd of this.alongside.splice(0)) closeFd(fd);
     closeFd(this.fd);
     this.fd = undefined;
   }

@@ -4,6 +4,7 @@ import { passGate } from '../gate/pressure-gate.ts';
 import { clearStarvation, noteStarvedSkip, readStarvation, starvationPath } from '../gate/starvation.ts';
 import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
+import { slotStep } from '../slot/slot-step.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 import type { RunContext } from './context.ts';
 import type { RunResult } from './result.ts';
@@ -16,6 +17,12 @@ export type GateStep = { proceed: false } | { proceed: true; throttled: boolean;
  */
 export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, retryMs?: number, deferMaxMs?: number): Promise<GateStep> {
   const { o, now } = ctx;
+  let budget = deferMaxMs ?? o.gate.deferMaxMs;
+  if (o.slot) {
+    const slot = await slotStep(ctx, o.slot, lock, record, result, budget);
+    if (!slot.proceed) return { proceed: false };
+    budget = Math.max(0, budget - slot.waitedMs);
+  }
   if (!o.gate.enabled) {
     clearStarvation(starvationPath(ctx.lockDir, ctx.name));
     return { proceed: true, throttled: false, devices: undefined };
@@ -32,7 +39,7 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
       lock.write(record);
     },
     ...(retryMs === undefined ? {} : { retryMs }),
-    ...(deferMaxMs === undefined ? {} : { deferMaxMs }),
+    deferMaxMs: budget,
   });
   record.hold = null;
   result.figures = gate.figures;

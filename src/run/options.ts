@@ -5,6 +5,7 @@ import type { OnBusy } from '../lock/acquire.ts';
 import { normalizeGate, type GateOptions, type NormalizedGate } from '../gate/gate-options.ts';
 import { parseIoPriority, validateNice, type IoPriority } from '../gate/io-priority.ts';
 import { normalizeSignal } from '../terminate/signal-group.ts';
+import { normalizeSlot, type Slot } from '../slot/slot.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
 export interface RunOptions {
@@ -44,8 +45,10 @@ export interface RunOptions {
   nice?: number;
   /** How often the wrapper samples its job for progress. Default min(5 s, stuckAfter / 5). */
   sampleIntervalMs?: number;
-  /** First re-check delay while deferring (doubles up to 30 s). Default 2 s. */
+  /** Mean delay between looks while deferring, spread ±50%. Default 3 s. */
   gateRetryMs?: number;
+  /** Host-wide counting semaphore: 'heavy' (one run at a time) or 'heavy:2', or { name, count }. Waiting is bounded by gate.deferMaxMs. */
+  slot?: string | Slot;
   procRoot?: string;
   sysRoot?: string;
   /** Clock, for tests. */
@@ -66,6 +69,7 @@ export interface NormalizedRunOptions {
   gate: NormalizedGate;
   ionice: IoPriority | undefined;
   nice: number | undefined;
+  slot: Slot | undefined;
 }
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
@@ -109,5 +113,6 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     gate: normalizeGate(o.gate),
     ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),
     nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),
+    slot: normalizeSlot(o.slot, 'slot'),
   };
 }
