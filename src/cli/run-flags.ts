@@ -49,6 +49,8 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
     if (!/^-?\d+$/.test(nice.trim()) || Number(nice) < -20 || Number(nice) > 19) throw invalidOption('--nice', nice, 'an integer from -20 to 19');
     o.nice = Number(nice);
   }
+  if (args.govern === true && args['no-govern'] === true) throw new IoguardError('ERR_USAGE', '--govern and --no-govern contradict each other', { option: '--govern' });
+  o.govern = { maxPauseMs: durationFlag(args, 'max-pause') as number, ...(args.govern === true ? { enabled: true } : args['no-govern'] === true ? { enabled: false } : {}) };
   const slot = lastValue(args.slot);
   if (slot !== undefined) o.slot = parseSlot(slot, '--slot');
   const name = lastValue(args.name);

@@ -6,6 +6,7 @@ import { normalizeGate, type GateOptions, type NormalizedGate } from '../gate/ga
 import { parseIoPriority, validateNice, type IoPriority } from '../gate/io-priority.ts';
 import { normalizeSignal } from '../terminate/signal-group.ts';
 import { normalizeSlot, type Slot } from '../slot/slot.ts';
+import { normalizeGovern, type GovernOptions, type NormalizedGovern } from '../govern/govern-options.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
 export interface RunOptions {
@@ -49,6 +50,8 @@ export interface RunOptions {
   gateRetryMs?: number;
   /** Host-wide counting semaphore: 'heavy' (one run at a time) or 'heavy:2', or { name, count }. Waiting is bounded by gate.deferMaxMs. */
   slot?: string | Slot;
+  /** Pause the job's process group under sustained I/O pressure while it runs. Default on with gate.onPressure 'defer'. */
+  govern?: boolean | GovernOptions;
   procRoot?: string;
   sysRoot?: string;
   /** Clock, for tests. */
@@ -70,6 +73,7 @@ export interface NormalizedRunOptions {
   ionice: IoPriority | undefined;
   nice: number | undefined;
   slot: Slot | undefined;
+  govern: NormalizedGovern;
 }
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
@@ -99,6 +103,7 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
   if (o.logFile !== undefined && o.logFile !== false && (typeof o.logFile !== 'string' || o.logFile === '')) throw invalidOption('logFile', o.logFile, 'a file path or false');
   const timeoutMs = duration('timeoutMs', o.timeoutMs, undefined);
   if (timeoutMs === 0) throw invalidOption('timeoutMs', 0, 'a duration above zero');
+  const gate = normalizeGate(o.gate);
   return {
     name: o.name,
     lockDir: o.lockDir,
@@ -110,7 +115,8 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     killAfterMs: duration('killAfterMs', o.killAfterMs, 30_000) as number,
     skipExitCode,
     logFile: o.logFile,
-    gate: normalizeGate(o.gate),
+    gate,
+    govern: normalizeGovern(o.govern, gate.enabled && gate.onPressure === 'defer'),
     ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),
     nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),
     slot: normalizeSlot(o.slot, 'slot'),

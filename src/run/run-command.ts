@@ -124,6 +124,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       stuckAfterMs: o.stuckAfterMs,
       roots: ctx.roots,
       now,
+      govern: o.govern,
+      log: ctx.log,
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
     });
     supervisor.start();
@@ -144,10 +146,12 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     ctx.interrupts.forwardTo((signal) => {
       ctx.log.log('info', 'signal-forwarded', `forwarded ${signal} to process group ${pid}`, { signal });
       record.phase = 'terminating';
+      supervisor.releasePause();
       termination.forward(signal);
     });
     const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => {
       record.phase = 'terminating';
+      supervisor.releasePause();
       const line = `ioguard: job "${ctx.name}" timed out after ${formatDuration(o.timeoutMs as number)}; sending ${o.killSignal} to process group ${pid}`;
       ctx.report(line, 'alert');
       ctx.log.log('warn', 'timed-out', line.slice(9), { timeoutMs: o.timeoutMs, signal: o.killSignal });
