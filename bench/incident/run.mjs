@@ -98,9 +98,11 @@ async function main() {
       arms: records.map((r) => (r.notRun ? r : { ...r, summary: summarize(r), timeline: timeline(r), tickOutcomes: tickOutcomes(r) })),
     };
     await mkdir(RESULTS_DIR, { recursive: true });
-    const jsonPath = join(RESULTS_DIR, 'incident.json');
-    const svgPath = join(RESULTS_DIR, 'incident.svg');
-    const mdPath = join(RESULTS_DIR, 'incident.md');
+    // INCIDENT_RESULTS=incident-bulk keeps a partial rerun from overwriting the full results.
+    const base = process.env.INCIDENT_RESULTS || 'incident';
+    const jsonPath = join(RESULTS_DIR, `${base}.json`);
+    const svgPath = join(RESULTS_DIR, `${base}.svg`);
+    const mdPath = join(RESULTS_DIR, `${base}.md`);
     await writeFile(jsonPath, JSON.stringify(results, null, 1) + '\n');
     const pile = results.arms.filter((a) => a.key !== 'idle' && !a.notRun && a.scenario === 'pileup' && a.rep === 0);
     if (pile.length > 0) await writeFile(svgPath, renderChart({ ...results, arms: pile }));

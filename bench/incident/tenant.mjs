@@ -1,7 +1,7 @@
 // Tenants: the other work on the box, started at the beginning of an arm and stopped at its end.
 // Every tenant names the scratch folder in its argv, so the cleanup's sweep finds it.
 import { spawn } from 'node:child_process';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProbe } from './probe-client.mjs';
@@ -24,14 +24,28 @@ export function startTenant(scenario, { mountPoint, scratch, config }) {
       },
     };
   }
-  if (scenario.tenant === 'bulk' || scenario.tenant === 'flood') {
-    const bulk = scenario.tenant === 'bulk';
-    const file = bulk ? join(mountPoint, 'bulk.bin') : join(scratch, 'flood.bin');
-    const args = bulk
-      ? ['if=/dev/zero', `of=${file}`, 'bs=1M', 'count=100000', 'oflag=direct']
-      : ['if=/dev/zero', `of=${file}`, 'bs=1M', `count=${config.floodMb}`];
+  if (scenario.tenant === 'bulk') {
+    // A backup streaming with direct I/O: 64 MiB passes over one file (the slow device is small),
+    // one line in a counter file per pass; throughput = passes x 64 MiB / seconds.
+    const file = join(mountPoint, 'bulk.bin');
     const started = performance.now();
-    const child = spawn('dd', args, { stdio: 'ignore' });
+    const child = spawn('sh', ['-c', 'while :; do dd if=/dev/zero of="$1" bs=1M count=64 oflag=direct conv=notrunc status=none || exit 1; echo >> "$1.count"; done', 'sh', file], { stdio: 'ignore', detached: true });
+    return {
+      async stop() {
+        const seconds = (performance.now() - started) / 1000;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+        const passes = (await readFile(`${file}.count`, 'utf8').catch(() => '')).length;
+        const bytes = passes * 64 * 2 ** 20;
+        return { kind: 'bulk', bytes, seconds, mbPerS: bytes / 2 ** 20 / seconds };
+      },
+    };
+  }
+  if (scenario.tenant === 'flood') {
+    const file = join(scratch, 'flood.bin');
+    const started = performance.now();
+    const child = spawn('dd', ['if=/dev/zero', `of=${file}`, 'bs=1M', `count=${config.floodMb}`], { stdio: 'ignore' });
     let endedAt;
     child.on('exit', () => (endedAt = performance.now()));
     return {
@@ -40,8 +54,8 @@ export function startTenant(scenario, { mountPoint, scratch, config }) {
         if (child.exitCode === null) child.kill('SIGKILL');
         const bytes = (await stat(file).catch(() => ({ size: 0 }))).size;
         // The flood's file is on the system disk: drop it so the next arm starts from the same place.
-        if (!bulk) await rm(file, { force: true });
-        return { kind: scenario.tenant, bytes, seconds, mbPerS: bytes / 2 ** 20 / seconds };
+        await rm(file, { force: true });
+        return { kind: 'flood', bytes, seconds, mbPerS: bytes / 2 ** 20 / seconds };
       },
     };
   }
