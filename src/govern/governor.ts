@@ -45,6 +45,8 @@ export class Governor {
   private pausedAt: number | undefined;
   private resumedAt: number;
   private watchdog: ChildProcess | undefined;
+  /** When a quiet reading may resume the job: a random 0-2 intervals after the first quiet one. */
+  private resumeAfter: number | undefined;
   /** Pauses so far and their total length, for the run's result and log. */
   pauses = 0;
   pausedMs = 0;
@@ -90,8 +92,15 @@ export class Governor {
     const signals = [`io some ${Math.round(stall)}%`, ...(dirty === undefined ? [] : [`dirty ${Math.round(dirty)}%`])];
     const t = now();
     if (this.pausedAt !== undefined) {
-      if (t - this.pausedAt >= o.maxPauseMs) this.resume('bounded', signals);
-      else if (stall < o.resumeBelow && (dirty === undefined || dirty < o.maxDirty)) this.resume('pressure-fell', signals);
+      if (t - this.pausedAt >= o.maxPauseMs) return this.resume('bounded', signals);
+      if (stall >= o.resumeBelow || (dirty !== undefined && dirty >= o.maxDirty)) {
+        this.resumeAfter = undefined;
+        return;
+      }
+      // Jobs paused together must not resume together (they would pause together again): each
+      // waits a random 0-2 intervals of quiet, and one that resumed first makes the others wait.
+      this.resumeAfter ??= t + Math.random() * 2 * o.intervalMs;
+      if (t >= this.resumeAfter) this.resume('pressure-fell', signals);
       return;
     }
     const dirtyOver = dirty !== undefined && dirty >= o.maxDirty;
@@ -127,6 +136,7 @@ export class Governor {
     const pausedMs = t - this.pausedAt;
     this.pausedMs += pausedMs;
     this.pausedAt = undefined;
+    this.resumeAfter = undefined;
     this.resumedAt = t;
     this.overMs = 0;
     this.othersSeen = false;
