@@ -9,9 +9,7 @@
 // takes the host-wide job lock, the one `ioguard run --name report` takes: a second copy of this
 // service, or a crontab entry with the same --name, is excluded too.
 import cron from 'node-cron';
-// In your project: import { guard } from 'ioguard'. This example imports the source so that it runs
-// from a checkout with tsx and no build: the package's "exports" point at dist/, made by `npm run build`.
-import { guard } from '../src/index.ts';
+import { guard } from 'ioguard';
 
 const seconds = Number(process.argv[2] ?? process.env.EXAMPLE_SECONDS ?? 10);
 const say = (line: string): void => void process.stdout.write(`${line}\n`);

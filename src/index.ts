@@ -7,9 +7,13 @@ export type { RunOptions } from './run/options.ts';
 export type { RunResult, RunOutcome, HolderInfo, SurvivorInfo } from './run/result.ts';
 export type { OnBusy } from './lock/acquire.ts';
 
-export { guard, type GuardOptions, type GuardResult } from './guard/guard.ts';
+export { guard, type GuardOptions, type GuardResult, type GuardRun } from './guard/guard.ts';
 
 export { listJobs, type JobStatus, type JobState, type ListJobsOptions } from './status/list-jobs.ts';
+
+export { listFleetJobs, checkFleet, type FleetJobStatus, type FleetJobState, type FleetReachability } from './fleet/list-fleet.ts';
+export type { FleetOptions, FleetUnavailablePolicy } from './fleet/fleet-options.ts';
+export type { FleetBackend, FleetHolder, FleetPhase, AcquireRequest, AcquireResult, RefreshRequest, RefreshResult } from './fleet/backend.ts';
 
 export { probe, type ProbeOptions } from './probe/probe.ts';
 export { checkSystem } from './probe/check-system.ts';

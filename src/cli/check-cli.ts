@@ -14,6 +14,8 @@ export async function checkCli({ flags: args }: ParsedArgs, io: CliIo): Promise<
   const path = lastValue(args.path);
   const snapshot = await probe({ windowMs: durationFlag(args, 'window') as number, ...(path === undefined ? {} : { path }) });
   const verdict = evaluate(snapshot, thresholds);
-  io.stdout(args.json ? `${JSON.stringify(toCheckJson(snapshot, verdict), null, 2)}\n` : formatCheck(snapshot, verdict));
-  return verdict.healthy ? EXIT.ok : EXIT.skipped;
+  const { fleetCheck } = await import('../fleet/fleet-cli.ts');
+  const fleet = await fleetCheck(args);
+  io.stdout(args.json ? `${JSON.stringify({ ...toCheckJson(snapshot, verdict), ...(fleet ? { fleet: fleet.data } : {}) }, null, 2)}\n` : formatCheck(snapshot, verdict) + (fleet?.text ?? ''));
+  return verdict.healthy && fleet?.data.reachable !== false ? EXIT.ok : EXIT.skipped;
 }

@@ -39,7 +39,7 @@ const COMMANDS: readonly Command[] = [
     usage: 'ioguard status [name] [options]',
     summary: 'Show every job in the lock folder: state, processes, wchan, age, progress.',
     positionals: [{ name: 'name', describe: 'Only this job' }],
-    flags: { json: json('Print an array of objects with stable field names'), 'lock-dir': RUN_FLAGS['lock-dir']!, 'stuck-after': RUN_FLAGS['stuck-after']! },
+    flags: { json: json('Print an array of objects with stable field names'), 'lock-dir': RUN_FLAGS['lock-dir']!, 'stuck-after': RUN_FLAGS['stuck-after']!, fleet: { type: 'string', describe: 'List the fleet\'s jobs and their hosts from this PostgreSQL server instead of the lock folder' }, 'fleet-connect-timeout': RUN_FLAGS['fleet-connect-timeout']! },
     maxPositionals: 1,
     examples: [['ioguard status --json', 'machine-readable']],
     load: async () => (await import('./status-cli.ts')).statusCli,
@@ -48,7 +48,7 @@ const COMMANDS: readonly Command[] = [
     name: 'check',
     usage: 'ioguard check [options]',
     summary: "Show the system's I/O health and whether the thresholds hold (exit 0) or not (exit 75).",
-    flags: { json: json('Print JSON with stable field names'), ...THRESHOLD_OPTIONS },
+    flags: { json: json('Print JSON with stable field names'), ...THRESHOLD_OPTIONS, fleet: { type: 'string', describe: 'Also report whether this fleet lock server is reachable (default $IOGUARD_FLEET_URL); unreachable exits 75' }, 'fleet-connect-timeout': RUN_FLAGS['fleet-connect-timeout']! },
     maxPositionals: 0,
     examples: [
       ['ioguard check --path /srv/backup', 'health of the disks behind /srv/backup'],

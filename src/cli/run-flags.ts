@@ -6,6 +6,7 @@ import { parseSlot } from '../slot/slot.ts';
 import { choiceFlag, durationFlag, intFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
+import { FLEET_FLAGS, fleetFromFlags } from '../fleet/fleet-flags.ts';
 
 /** Every flag of `ioguard run`: the single source for parsing, --help and docs/cli.md. */
 export const RUN_FLAGS: FlagTable = {
@@ -22,6 +23,7 @@ export const RUN_FLAGS: FlagTable = {
   verbose: { type: 'boolean', describe: 'Also print routine decisions (skipped, finished) on stderr', default: false },
   ...GATE_OPTIONS,
   ...THRESHOLD_OPTIONS,
+  ...FLEET_FLAGS,
 };
 
 /** Turn parsed flags into runCommand options; every bad value names its flag. */
@@ -60,5 +62,7 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
   if (waitMs !== undefined) o.waitMs = waitMs;
   if (timeoutMs !== undefined) o.timeoutMs = timeoutMs;
   if (logFile !== undefined) o.logFile = logFile === '-' ? false : logFile;
+  const fleet = fleetFromFlags(args);
+  if (fleet) o.fleet = fleet;
   return o;
 }

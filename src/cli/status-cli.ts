@@ -11,6 +11,11 @@ export async function statusCli({ flags, positionals }: ParsedArgs, io: CliIo): 
   const stuck = lastValue(flags['stuck-after']);
   const lockDir = lastValue(flags['lock-dir']);
   const name = positionals[0];
+  const fleet = lastValue(flags.fleet);
+  if (fleet !== undefined) {
+    const { fleetStatus } = await import('../fleet/fleet-cli.ts');
+    return fleetStatus(flags, name, io);
+  }
   const rows = await listJobs({
     ...(lockDir ? { lockDir } : {}),
     ...(name ? { name } : {}),

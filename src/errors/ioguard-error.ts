@@ -8,6 +8,7 @@ export type IoguardErrorCode =
   | 'ERR_LOCK_DIR'
   | 'ERR_LOCK'
   | 'ERR_SPAWN'
+  | 'ERR_FLEET_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 const EXIT_BY_CODE: Record<IoguardErrorCode, number> = {
@@ -17,6 +18,8 @@ const EXIT_BY_CODE: Record<IoguardErrorCode, number> = {
   ERR_LOCK_DIR: EXIT.internal,
   ERR_LOCK: EXIT.internal,
   ERR_SPAWN: EXIT.internal,
+  // The fleet lock server is down or refuses us: the run is skipped with the reason (--fleet-unavailable).
+  ERR_FLEET_UNAVAILABLE: EXIT.skipped,
   ERR_INTERNAL: EXIT.internal,
 };
 

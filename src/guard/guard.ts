@@ -9,6 +9,8 @@ import { emptyResult, type RunResult } from '../run/result.ts';
 import { notStarted } from '../run/run-command.ts';
 import { formatDuration } from '../util/duration.ts';
 import { setLongTimeout } from '../util/long-timeout.ts';
+import { fleetStep } from '../fleet/fleet-step.ts';
+import type { FleetLease } from '../fleet/fleet-lease.ts';
 
 /** Options of `guard`: those of `runCommand` that make sense for a function in this process. */
 export type GuardOptions = Omit<RunOptions, 'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs'>;
@@ -29,7 +31,13 @@ export interface GuardResult<T> extends RunResult {
  * killed, and releasing early would let a second copy start beside it.
  * Never rejects for a skip or a failing `fn`; rejects only for bad arguments or an unusable lock folder.
  */
-export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Promise<T>, options: GuardOptions = {}): Promise<GuardResult<T>> {
+/** What `fn` learns about its run besides the AbortSignal. */
+export interface GuardRun {
+  /** With the fleet lock: the fencing token of this acquisition (grows with every acquisition), else null. */
+  fencingToken: string | null;
+}
+
+export async function guard<T>(name: string, fn: (signal: AbortSignal, run: GuardRun) => T | Promise<T>, options: GuardOptions = {}): Promise<GuardResult<T>> {
   if (typeof name !== 'string') throw invalidOption('name', name, 'a string');
   validateJobName(name, 'name');
   if (typeof fn !== 'function') throw invalidOption('fn', fn, 'a function');
@@ -42,8 +50,12 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
     const record = newRecord(ctx);
     const result: GuardResult<T> = emptyResult(name);
     result.waitedMs = outcome.waitedMs;
+    let lease: FleetLease | undefined;
     try {
       lock.write(record);
+      const fleet = await fleetStep(ctx, record, result);
+      if (!fleet.proceed) return result;
+      lease = fleet.lease;
       const gate = await gateStep(ctx, lock, record, result);
       if (!gate.proceed) return result;
       const started = ctx.now();
@@ -65,7 +77,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
         controller.abort(Object.assign(new Error(`timed out after ${formatDuration(o.timeoutMs as number)}`), { name: 'TimeoutError' }));
       }, o.timeoutMs);
       try {
-        result.value = await fn(controller.signal);
+        result.value = await fn(controller.signal, { fencingToken: lease?.token ?? null });
         result.outcome = 'completed';
         result.exitCode = EXIT.ok;
       } catch (error) {
@@ -85,6 +97,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal) => T | Pr
       ctx.log.log(timedOut ? 'warn' : 'info', 'finished', `finished: ${result.outcome}`, { outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
       return result;
     } finally {
+      await lease?.release();
       lock.release();
     }
   } finally {

@@ -22,6 +22,8 @@ export interface TakeLockOptions {
   roots: JudgeContext['roots'];
   now: () => number;
   signal?: AbortSignal;
+  /** The caller's command, written into the wait file so `status` shows the waiter's own. */
+  argv?: readonly string[];
   /** Decisions worth a log line: reclaimed, waiting, replaced. */
   onEvent?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -82,7 +84,7 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
   }
   try {
     ftruncateSync(waitFd, 0);
-    writeSync(waitFd, JSON.stringify({ ...selfIdentity(o.roots), since: started }), 0);
+    writeSync(waitFd, JSON.stringify({ ...selfIdentity(o.roots), since: started, argv: o.argv }), 0);
     o.onEvent?.('waiting', { waitMs: o.waitMs, holder: a.previous.kind === 'running' ? a.previous.record?.wrapper : undefined });
     for (;;) {
       const remaining = started + o.waitMs - o.now();

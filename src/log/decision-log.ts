@@ -25,7 +25,15 @@ export type DecisionEvent =
   | 'slot-acquired'
   | 'paused'
   | 'resumed'
-  | 'io-priority-ignored';
+  | 'io-priority-ignored'
+  | 'fleet-acquired'
+  | 'fleet-unavailable'
+  | 'fleet-previous-unclean'
+  | 'fleet-lost'
+  | 'fleet-reacquired'
+  | 'fleet-conflict'
+  | 'fleet-adopted'
+  | 'fleet-released';
 
 
 export type DecisionLevel = 'info' | 'warn' | 'error';

@@ -16,3 +16,9 @@ export function parseStatusUid(text: string): number | undefined {
   const m = /^Uid:\s*(\d+)/m.exec(text);
   return m ? Number(m[1]) : undefined;
 }
+
+/** Resident memory in kB (`VmRSS:`); absent for kernel threads and zombies. */
+export function parseVmRssKb(text: string): number | undefined {
+  const m = /^VmRSS:\s*(\d+)\s*kB/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}

@@ -60,6 +60,7 @@ export function takeLockFor(ctx: RunContext): Promise<LockOutcome> {
     roots: ctx.roots,
     now: ctx.now,
     signal: ctx.interrupts.signal,
+    argv: ctx.argv,
     onEvent: (event, fields) => ctx.log.log('info', event as 'reclaimed', event, fields),
   });
 }

@@ -7,6 +7,7 @@ import { parseIoPriority, validateNice, type IoPriority } from '../gate/io-prior
 import { normalizeSignal } from '../terminate/signal-group.ts';
 import { normalizeSlot, type Slot } from '../slot/slot.ts';
 import { normalizeGovern, type GovernOptions, type NormalizedGovern } from '../govern/govern-options.ts';
+import { normalizeFleet, type FleetOptions, type NormalizedFleet } from '../fleet/fleet-options.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
 export interface RunOptions {
@@ -52,6 +53,8 @@ export interface RunOptions {
   slot?: string | Slot;
   /** Pause the job's process group under sustained I/O pressure while it runs. Default on with gate.onPressure 'defer'. */
   govern?: boolean | GovernOptions;
+  /** The fleet lock: one run per job across hosts sharing a PostgreSQL server (docs/locking.md). Off by default. */
+  fleet?: FleetOptions | string;
   procRoot?: string;
   sysRoot?: string;
   /** Clock, for tests. */
@@ -74,6 +77,7 @@ export interface NormalizedRunOptions {
   nice: number | undefined;
   slot: Slot | undefined;
   govern: NormalizedGovern;
+  fleet: NormalizedFleet | undefined;
 }
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
@@ -120,5 +124,6 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),
     nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),
     slot: normalizeSlot(o.slot, 'slot'),
+    fleet: normalizeFleet(o.fleet),
   };
 }

@@ -1,5 +1,6 @@
 /** How a run ended, as a word a caller can switch on. */
-export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'deferred-then-skipped' | 'timed-out' | 'stuck';
+/** 'conflict': the fleet lock showed the job running on two hosts (exit 76 on the late side). */
+export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'deferred-then-skipped' | 'timed-out' | 'stuck' | 'conflict';
 
 /** A process of the previous run, as shown when a run is skipped or refused. */
 export interface HolderInfo {

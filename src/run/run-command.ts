@@ -18,6 +18,9 @@ import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
 import { spawnJob } from './spawn-job.ts';
 import { Supervisor } from './supervisor.ts';
+import { fleetStep } from '../fleet/fleet-step.ts';
+import { adoptOrphan } from '../fleet/adopt-orphan.ts';
+import type { FleetLease } from '../fleet/fleet-lease.ts';
 
 
 /**
@@ -33,7 +36,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const ctx = createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
+    if (outcome.kind !== 'acquired') return (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome);
     return await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
   } finally {
     ctx.interrupts.dispose();
@@ -73,10 +76,14 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   const { o, now } = ctx;
   const record = newRecord(ctx);
   let keepRecord = false;
+  let lease: FleetLease | undefined;
   const result = emptyResult(ctx.name);
   result.waitedMs = waitedMs;
   try {
     lock.write(record);
+    const fleet = await fleetStep(ctx, record, result);
+    if (!fleet.proceed) return result;
+    lease = fleet.lease;
     const signal = ctx.interrupts.received;
     if (signal) {
       result.outcome = 'skipped';
@@ -98,7 +105,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       }
     }
     const jobStartedAt = now();
-    const job = spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env: options.env });
+    const env = lease ? { ...(options.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : options.env;
+    const job = spawnJob([...prefix, ...ctx.argv], { cwd: options.cwd, env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -129,6 +137,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
     });
     supervisor.start();
+    lease?.touch();
     ctx.log.log('info', 'started', `started ${ctx.argv.join(' ')}`, { jobPid: pid, argv: ctx.argv, timeoutMs: o.timeoutMs ?? null });
     const termination = new JobTermination({
       pgid: pid,
@@ -205,6 +214,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     ctx.report(`ioguard: job "${ctx.name}" finished: ${result.outcome}, exit ${result.exitCode}, ${formatDuration(result.durationMs)}`, 'info');
     return result;
   } finally {
+    await lease?.release(keepRecord ? 'stuck' : 'finished');
     lock.release(keepRecord);
   }
 }

@@ -15,7 +15,8 @@ function bytes(n: number | null): string {
   return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)}${units[i]}`;
 }
 
-const secs = (s: number | null): string => (s === null ? '-' : formatDuration(s * 1000));
+// Ages are whole seconds: a young row reads "<1s", not the "0ms" that would claim millisecond precision.
+const secs = (s: number | null): string => (s === null ? '-' : s < 1 ? '<1s' : formatDuration(s * 1000));
 
 /** The status table. D-state processes and stuck jobs are highlighted when `color` is on (a TTY). */
 export function formatStatusTable(rows: readonly JobStatus[], color: boolean): string {

@@ -1,12 +1,13 @@
 import { readdirSync } from 'node:fs';
-import pidusage from 'pidusage';
+import { performance } from 'node:perf_hooks';
 import { judgePrevious } from '../lock/judge.ts';
 import { jobPaths, resolveLockDir } from '../lock/lock-dir.ts';
 import { readRecord, type RunRecord } from '../lock/record.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { indexByGroup, isSameProcessAlive, scanProcesses, type ProcessSample } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
-import { resolveRoots } from '../proc/roots.ts';
+import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
+import { cpuReading, measureUsage, type CpuReading } from './usage.ts';
 
 export type JobState = 'running' | 'deferring' | 'waiting-slot' | 'paused' | 'waiting' | 'stuck' | 'orphaned' | 'stale';
 
@@ -23,13 +24,15 @@ export interface JobStatus {
   ageSeconds: number | null;
   /** Seconds since any counter of the job's processes last changed. */
   lastProgressSeconds: number | null;
+  /** CPU% of the job's processes over a short window measured by status (100 = one core). */
   cpuPercent: number | null;
+  /** Resident memory of the job's processes (VmRSS, summed). */
   memoryBytes: number | null;
   command: string;
   argv: string[];
   startedAt: string | null;
   deadline: string | null;
-  processes: Array<{ pid: number; comm: string; state: string; wchan: string | null }>;
+  processes: Array<{ pid: number; comm: string; state: string; wchan: string | null; cpuPercent?: number | null; memoryBytes?: number | null }>;
   /** Why the row is stale or what was wrong with the record. */
   note: string | null;
   /** What holds the run back (deferring, waiting for a slot) or pauses it: `io some 74% (limit 30%)`. */
@@ -46,7 +49,7 @@ export interface ListJobsOptions {
   stuckAfterMs?: number;
   procRoot?: string;
   now?: () => number;
-  /** Measure CPU% and memory with pidusage (a little slower). Default true. */
+  /** Measure CPU% (over a 150 ms window, overlapped with the rest of the work) and memory. Default true. */
   usage?: boolean;
 }
 
@@ -63,7 +66,10 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   }
   if (options.name !== undefined) names = names.filter((n) => n === options.name);
   const bootId = readBootId(roots);
-  const groups = indexByGroup(scanProcesses(roots));
+  const scanStart = performance.now();
+  const stats = scanProcesses(roots);
+  const first = cpuReading(stats, scanStart, performance.now());
+  const groups = indexByGroup(stats);
   const rows: JobStatus[] = [];
   for (const name of names.sort()) {
     const paths = jobPaths(dir, name);
@@ -94,9 +100,12 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
       rows.push(row);
     }
     const waiter = readWaiter(paths.wait, roots);
-    if (waiter) rows.push({ ...blankRow(name, 'waiting', 'waiting for the running job'), wrapperPid: waiter.pid, ageSeconds: Math.round((now - waiter.since) / 1000), command: row.command, argv: row.argv });
+    if (waiter) {
+      const argv = waiter.argv ?? readCmdline(waiter.pid, roots);
+      rows.push({ ...blankRow(name, 'waiting', 'waiting for the running job'), wrapperPid: waiter.pid, ageSeconds: Math.round((now - waiter.since) / 1000), command: argv.join(' '), argv });
+    }
   }
-  if (options.usage !== false) await addUsage(rows);
+  if (options.usage !== false) await addUsage(rows, first, roots);
   return rows;
 }
 
@@ -130,36 +139,48 @@ function fillProcesses(row: JobStatus, processes: ProcessSample[], culprit: numb
   row.wchan = telling?.wchan ?? null;
 }
 
-function readWaiter(path: string, roots: { procRoot: string }): { pid: number; since: number } | undefined {
+interface Waiter {
+  pid: number;
+  since: number;
+  starttime?: number;
+  /** The waiter's own command (wait files written before it was recorded have none). */
+  argv?: string[];
+}
+
+function readWaiter(path: string, roots: { procRoot: string }): Waiter | undefined {
   try {
-    const w = JSON.parse(readProcFile(path) ?? '') as { pid: number; since: number; starttime?: number };
+    const w = JSON.parse(readProcFile(path) ?? '') as Waiter;
     const alive = w.starttime === undefined ? readProcFile(`${roots.procRoot}/${w.pid}/stat`) !== undefined : isSameProcessAlive(w.pid, w.starttime, roots);
-    return alive ? w : undefined;
+    return alive ? { ...w, ...(Array.isArray(w.argv) ? { argv: w.argv.map(String) } : {}) } : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function addUsage(rows: JobStatus[]): Promise<void> {
+function readCmdline(pid: number, roots: { procRoot: string }): string[] {
+  const text = readProcFile(`${roots.procRoot}/${pid}/cmdline`) ?? '';
+  return text === '' ? [] : text.replace(/\0$/, '').split('\0');
+}
+
+const oneDecimal = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);
+
+async function addUsage(rows: JobStatus[], first: CpuReading, roots: Pick<ProcRoots, 'procRoot'>): Promise<void> {
   const pids = [...new Set(rows.flatMap((r) => r.processes.map((p) => p.pid)))];
-  if (pids.length === 0) return;
-  // One call per pid: a process that ended between the scan and this read only loses its own figures.
-  const measured = await Promise.all(pids.map((pid) => pidusage(pid).catch(() => undefined)));
-  const stats = new Map(pids.map((pid, i) => [pid, measured[i]]));
+  const usage = await measureUsage(pids, first, roots);
   for (const row of rows) {
-    let cpu = 0;
-    let mem = 0;
-    let seen = false;
+    let cpu: number | null = null;
+    let mem: number | null = null;
     for (const p of row.processes) {
-      const s = stats.get(p.pid);
-      if (!s) continue;
-      seen = true;
-      cpu += s.cpu;
-      mem += s.memory;
+      const u = usage.get(p.pid);
+      p.cpuPercent = oneDecimal(u?.cpuPercent ?? null);
+      p.memoryBytes = u?.memoryBytes ?? null;
+      if (u?.cpuPercent != null) cpu = (cpu ?? 0) + u.cpuPercent;
+      if (u?.memoryBytes != null) mem = (mem ?? 0) + u.memoryBytes;
     }
-    if (seen) {
-      row.cpuPercent = Math.round(cpu * 10) / 10;
-      row.memoryBytes = mem;
-    }
+    row.cpuPercent = oneDecimal(cpu);
+    row.memoryBytes = mem;
+    // CPU used during status's own window is progress seen now; the record's figure is as old as
+    // the supervisor's last sample, and guard() jobs have no supervisor at all.
+    if (cpu !== null && cpu > 0 && row.lastProgressSeconds !== null) row.lastProgressSeconds = 0;
   }
 }

@@ -3,6 +3,7 @@ import { chmodSync, chownSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runIoguard, sandbox } from '../helpers/cli.ts';
+import { needsRoot } from '../helpers/root.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -49,7 +50,7 @@ describe('bad input gets one clear line and a documented exit status', () => {
     return refuses(['run', '--lock-dir', dir, '--', 'true'], 125, /writable by other users \(mode 777\)/);
   });
 
-  it('a lock folder owned by another user exits 125', () => {
+  it('a lock folder owned by another user exits 125', { skip: needsRoot('chown of a folder to another user') }, () => {
     const dir = join(b.dir, 'theirs');
     mkdirSync(dir, { mode: 0o700 });
     chownSync(dir, 65534, 65534);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finished, runIoguard, sandbox, startIoguard, until } from '../helpers/cli.ts';
 import { diskMajMinOf, exclusiveLoad, startThrottledWriter } from '../probe/helpers/load.ts';
+import { needsRoot } from '../helpers/root.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -26,7 +27,7 @@ async function withLoad(fn: (stopLoad: () => Promise<void>) => Promise<void>): P
   });
 }
 
-describe('the pressure gate under real I/O load (cgroup-throttled direct-I/O writer)', () => {
+describe('the pressure gate under real I/O load (cgroup-throttled direct-I/O writer)', { skip: needsRoot('a cgroup v1 blkio throttle makes the I/O load') }, () => {
   it('--on-pressure skip exits 75 and names io pressure; once the load stops the same command runs', async () => {
     await withLoad(async (stopLoad) => {
       const r = await runIoguard(['run', '--verbose', '--on-pressure', 'skip', ...LIMIT, '--', 'true'], { env: b.env });

@@ -1,20 +1,25 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPidStat } from '../../src/proc/processes.ts';
 
 const SOURCE = new URL('./vfork-d.c', import.meta.url).pathname;
 
-/** Compiles (once per machine) the vfork helper and returns its path. */
+let built: string | undefined;
+
+/**
+ * Compiles the vfork helper into a private folder of this test process (mkdtemp: mode 0700, ours)
+ * and returns its path. Never a shared path in /tmp: a file planted there by another user would
+ * run as root, and a cached build would outlive changes to its source. Removed when the process exits.
+ */
 export function vforkHelperPath(): string {
-  const dir = join(tmpdir(), 'ioguard-test-bin');
+  if (built) return built;
+  const dir = mkdtempSync(join(tmpdir(), 'ioguard-test-bin-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const bin = join(dir, 'vfork-d');
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('gcc', ['-O1', '-o', `${bin}.tmp`, SOURCE]);
-    execFileSync('mv', [`${bin}.tmp`, bin]);
-  }
+  execFileSync('gcc', ['-O1', '-o', bin, SOURCE]);
+  built = bin;
   return bin;
 }
 

@@ -8,6 +8,7 @@ import { readPidStat } from '../../src/proc/processes.ts';
 import { groupAlive, readJobRecord, runIoguard, sandbox, sandboxes, startIoguard, until } from '../helpers/cli.ts';
 import { vforkHelperPath } from '../helpers/d-state.ts';
 
+// --no-gate everywhere: these tests judge the previous run; on a loaded machine the gate would defer.
 const box = sandboxes();
 
 function writeRecord(b: ReturnType<typeof sandbox>, name: string, fields: Record<string, unknown>): void {
@@ -22,23 +23,23 @@ function writeRecord(b: ReturnType<typeof sandbox>, name: string, fields: Record
 describe('judging the previous run', () => {
   it('a wrapper killed with SIGKILL leaves its job running: no second copy until the job is gone', async () => {
     const b = box();
-    const wrapper = startIoguard(['run', '--name', 'orphan', '--', 'sleep', '30'], { env: b.env });
+    const wrapper = startIoguard(['run', '--no-gate', '--name', 'orphan', '--', 'sleep', '30'], { env: b.env });
     const record = await until(() => readJobRecord(b, 'orphan')?.job, 5000, 'job record');
     wrapper.kill('SIGKILL');
     await until(() => wrapper.exitCode !== null || wrapper.signalCode !== null, 5000, 'wrapper death');
     assert.ok(groupAlive(record.pgid), 'the job outlives its wrapper');
-    const second = await runIoguard(['run', '--name', 'orphan', '--verbose', '--', 'true'], { env: b.env });
+    const second = await runIoguard(['run', '--no-gate', '--name', 'orphan', '--verbose', '--', 'true'], { env: b.env });
     assert.equal(second.code, 75);
     assert.match(second.stderr, /orphaned/);
     process.kill(-record.pgid, 'SIGKILL');
     await until(() => !groupAlive(record.pgid), 5000, 'orphan death');
-    const third = await runIoguard(['run', '--name', 'orphan', '--', 'true'], { env: b.env });
+    const third = await runIoguard(['run', '--no-gate', '--name', 'orphan', '--', 'true'], { env: b.env });
     assert.equal(third.code, 0);
   });
 
   it('a previous run in real D state without progress is refused with 76 and one line naming pid, state and wchan', async () => {
     const b = box();
-    const wrapper = startIoguard(['run', '--name', 'dstate', '--stuck-after', '1s', '--', vforkHelperPath(), '60'], { env: b.env });
+    const wrapper = startIoguard(['run', '--no-gate', '--name', 'dstate', '--stuck-after', '1s', '--', vforkHelperPath(), '60'], { env: b.env });
     try {
       const record = await until(() => readJobRecord(b, 'dstate')?.job, 5000, 'job record');
       await until(() => readPidStat(record.pid)?.state === 'D', 5000, 'D state');
@@ -48,12 +49,12 @@ describe('judging the previous run', () => {
       assert.equal(row?.procState, 'D');
       assert.equal(row?.wchan, 'kernel_clone');
       assert.equal(row?.state, 'stuck');
-      const next = await runIoguard(['run', '--name', 'dstate', '--stuck-after', '1s', '--', 'true'], { env: b.env });
+      const next = await runIoguard(['run', '--no-gate', '--name', 'dstate', '--stuck-after', '1s', '--', 'true'], { env: b.env });
       assert.equal(next.code, 76);
       const lines = next.stderr.trim().split('\n');
       assert.equal(lines.length, 1);
       assert.match(lines[0] ?? '', new RegExp(`pid ${record.pid} \\(vfork-d\\) in state D, wchan kernel_clone, no progress for \\d`));
-      const replace = await runIoguard(['run', '--name', 'dstate', '--stuck-after', '1s', '--on-busy', 'replace', '--', 'true'], { env: b.env });
+      const replace = await runIoguard(['run', '--no-gate', '--name', 'dstate', '--stuck-after', '1s', '--on-busy', 'replace', '--', 'true'], { env: b.env });
       assert.equal(replace.code, 76, 'replace cannot help a stuck run');
     } finally {
       const record = readJobRecord(b, 'dstate');
@@ -64,11 +65,11 @@ describe('judging the previous run', () => {
 
   it('a D-state process that is still within --stuck-after counts as running (exit 75), not stuck', async () => {
     const b = box();
-    const wrapper = startIoguard(['run', '--name', 'slow', '--', vforkHelperPath(), '60'], { env: b.env });
+    const wrapper = startIoguard(['run', '--no-gate', '--name', 'slow', '--', vforkHelperPath(), '60'], { env: b.env });
     try {
       const record = await until(() => readJobRecord(b, 'slow')?.job, 5000, 'job record');
       await until(() => readPidStat(record.pid)?.state === 'D', 5000, 'D state');
-      const next = await runIoguard(['run', '--name', 'slow', '--', 'true'], { env: b.env });
+      const next = await runIoguard(['run', '--no-gate', '--name', 'slow', '--', 'true'], { env: b.env });
       assert.equal(next.code, 75);
     } finally {
       const record = readJobRecord(b, 'slow');
@@ -85,7 +86,7 @@ describe('judging the previous run', () => {
       assert.ok(stat);
       const fake = { pid: stat.pid, starttime: stat.starttime - 1 };
       writeRecord(b, 'reuse', { wrapper: fake, job: { ...fake, pgid: stat.pid } });
-      const r = await runIoguard(['run', '--name', 'reuse', '--', 'true'], { env: b.env });
+      const r = await runIoguard(['run', '--no-gate', '--name', 'reuse', '--', 'true'], { env: b.env });
       assert.equal(r.code, 0);
       assert.equal(b.events().filter((e) => e.event === 'reclaimed').length, 1);
       assert.equal(stranger.exitCode, null, 'the unrelated process was left alone');
@@ -100,7 +101,7 @@ describe('judging the previous run', () => {
     assert.ok(me);
     const id = { pid: me.pid, starttime: me.starttime };
     writeRecord(b, 'boot', { bootId: '00000000-0000-0000-0000-000000000000', wrapper: id, job: { ...id, pgid: me.pgrp } });
-    const r = await runIoguard(['run', '--name', 'boot', '--', 'true'], { env: b.env });
+    const r = await runIoguard(['run', '--no-gate', '--name', 'boot', '--', 'true'], { env: b.env });
     assert.equal(r.code, 0);
     const reclaimed = b.events().find((e) => e.event === 'reclaimed');
     assert.match(String(reclaimed?.reason), /previous boot/);
@@ -110,7 +111,7 @@ describe('judging the previous run', () => {
     const b = box();
     mkdirSync(b.lockDir, { recursive: true, mode: 0o700 });
     writeFileSync(join(b.lockDir, 'junk.json'), '{"version":1,"bootId":"x", trunc');
-    const r = await runIoguard(['run', '--name', 'junk', '--', 'true'], { env: b.env });
+    const r = await runIoguard(['run', '--no-gate', '--name', 'junk', '--', 'true'], { env: b.env });
     assert.equal(r.code, 0);
     assert.equal(r.stderr, '');
     const reclaimed = b.events().find((e) => e.event === 'reclaimed');
@@ -121,7 +122,7 @@ describe('judging the previous run', () => {
 
   it('a finished run leaves no record behind and status answers "No jobs."', async () => {
     const b = box();
-    assert.equal((await runIoguard(['run', '--name', 'done', '--', 'true'], { env: b.env })).code, 0);
+    assert.equal((await runIoguard(['run', '--no-gate', '--name', 'done', '--', 'true'], { env: b.env })).code, 0);
     assert.equal(readJobRecord(b, 'done'), undefined);
     const s = await runIoguard(['status'], { env: b.env });
     assert.equal(s.code, 0);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { groupAlive, readJobRecord, runIoguard, sandbox, sandboxes, startIoguard, finished, until } from '../helpers/cli.ts';
+import { needsRoot } from '../helpers/root.ts';
 
 const box = sandboxes();
 const startedPid = (b: ReturnType<typeof sandbox>): number => Number(b.events().find((e) => e.event === 'started')?.jobPid);
@@ -57,7 +58,7 @@ describe('bounding a run', () => {
     assert.equal(groupAlive(record.pgid), false);
   });
 
-  it('a process that survives SIGKILL (frozen by the cgroup v1 freezer) is named, recorded stuck, and later runs exit 76 until it is gone', { skip: !existsSync('/sys/fs/cgroup/freezer') && 'no cgroup v1 freezer' }, async () => {
+  it('a process that survives SIGKILL (frozen by the cgroup v1 freezer) is named, recorded stuck, and later runs exit 76 until it is gone', { skip: needsRoot('the cgroup v1 freezer') || (!existsSync('/sys/fs/cgroup/freezer') && 'no cgroup v1 freezer') }, async () => {
     const b = box();
     const cg = `/sys/fs/cgroup/freezer/ioguard-test-${process.pid}`;
     mkdirSync(cg, { recursive: true });
