@@ -34,9 +34,12 @@ export function holdingsOf(v: Verdict): Holding[] {
   return v.reasons.map(holdingOf);
 }
 
+/** `io some 74% (limit 30%)`. */
+export const holdingText = (x: Holding): string => `${x.signal} ${x.figure} (limit ${x.limit})`;
+
 /** `io some 74% (limit 30%), dirty 95% (limit 90%)`. */
 export function describeHoldings(h: readonly Holding[]): string {
-  return h.map((x) => `${x.signal} ${x.figure} (limit ${x.limit})`).join(', ');
+  return h.map(holdingText).join(', ');
 }
 
 /** Why a skipped tick's holder has not started its job yet, or undefined when it runs. */

@@ -31,10 +31,10 @@ function write(path: string, s: StarvationState): void {
 }
 
 /**
- * Count one more skip for pressure. Returns the line to print when the streak has just passed
+ * Count one more skip for pressure. `line` is the one to print when the streak has just passed
  * `starveAfterMs` (once per streak, so cron mails it once), else undefined. 0 turns it off.
  */
-export function noteStarvedSkip(path: string, name: string, now: number, last: string, starveAfterMs: number): string | undefined {
+export function noteStarvedSkip(path: string, name: string, now: number, last: string, starveAfterMs: number): { line: string | undefined; since: number } {
   const prev = readStarvation(path);
   const s: StarvationState = { since: prev?.since ?? now, skips: (prev?.skips ?? 0) + 1, last, reportedAt: prev?.reportedAt ?? null };
   let line: string | undefined;
@@ -47,7 +47,7 @@ export function noteStarvedSkip(path: string, name: string, now: number, last: s
   } catch {
     // A full or read-only lock folder must not change the run's outcome.
   }
-  return line;
+  return { line, since: s.since };
 }
 
 /** The job started: the streak is over. */

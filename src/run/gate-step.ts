@@ -1,7 +1,7 @@
 import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
-import { describeHoldings } from '../gate/holding.ts';
+import { describeHoldings, holdingText } from '../gate/holding.ts';
 import { passGate } from '../gate/pressure-gate.ts';
-import { clearStarvation, noteStarvedSkip, readStarvation, starvationPath } from '../gate/starvation.ts';
+import { clearStarvation, noteStarvedSkip, starvationPath } from '../gate/starvation.ts';
 import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
 import { slotStep } from '../slot/slot-step.ts';
@@ -34,7 +34,7 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     signal: ctx.interrupts.signal,
     onDeferring: (state) => {
       record.phase = 'deferring';
-      record.hold = { kind: 'pressure', since: state.since, giveUpAt: state.giveUpAt, signals: state.holdings.map((h) => `${h.signal} ${h.figure} (limit ${h.limit})`) };
+      record.hold = { kind: 'pressure', since: state.since, giveUpAt: state.giveUpAt, signals: state.holdings.map(holdingText) };
       record.updatedAt = now();
       lock.write(record);
     },
@@ -53,11 +53,10 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
     ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
     if (!gate.interrupted) {
-      const since = readStarvation(starvationPath(ctx.lockDir, ctx.name))?.since;
-      const line = noteStarvedSkip(starvationPath(ctx.lockDir, ctx.name), ctx.name, now(), describeHoldings(gate.holdings), o.gate.starveAfterMs);
+      const { line, since } = noteStarvedSkip(starvationPath(ctx.lockDir, ctx.name), ctx.name, now(), describeHoldings(gate.holdings), o.gate.starveAfterMs);
       if (line) {
         ctx.report(line, 'alert');
-        ctx.log.log('warn', 'starving', line.slice(9), { since: since ?? now(), figures: gate.figures, starveAfterMs: o.gate.starveAfterMs });
+        ctx.log.log('warn', 'starving', line.slice(9), { since, figures: gate.figures, starveAfterMs: o.gate.starveAfterMs });
       }
     }
     return { proceed: false };
