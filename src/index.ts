@@ -10,6 +10,11 @@ export type { OnBusy } from './lock/acquire.ts';
 export { guard, type GuardOptions, type GuardResult, type GuardRun } from './guard/guard.ts';
 
 export { listJobs, type JobStatus, type JobState, type ListJobsOptions } from './status/list-jobs.ts';
+export { jobHistory, type JobHistory } from './history/job-history.ts';
+export type { JobHistoryView } from './history/history-view.ts';
+export type { HistoryEntry, SkipCause } from './history/entry.ts';
+export type { Forecast } from './history/forecast.ts';
+export type { RunUsage } from './history/job-usage.ts';
 
 export { listFleetJobs, checkFleet, type FleetJobStatus, type FleetJobState, type FleetReachability } from './fleet/list-fleet.ts';
 export type { FleetOptions, FleetUnavailablePolicy } from './fleet/fleet-options.ts';

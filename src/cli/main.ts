@@ -56,6 +56,20 @@ const COMMANDS: readonly Command[] = [
     ],
     load: async () => (await import('./check-cli.ts')).checkCli,
   },
+  {
+    name: 'history',
+    usage: 'ioguard history [name] [options]',
+    summary: "Show a job's recent runs, skips and deferrals on a timeline, and whether its runs outlast its schedule.",
+    positionals: [{ name: 'name', describe: 'The job (without it: one line per job)' }],
+    flags: {
+      json: json('Print JSON with stable field names'),
+      limit: { type: 'string', describe: 'How many recent invocations to list', default: '20' },
+      'lock-dir': RUN_FLAGS['lock-dir']!,
+    },
+    maxPositionals: 1,
+    examples: [['ioguard history jobs-archive', 'timeline of the recent runs and the forecast']],
+    load: async () => (await import('./history-cli.ts')).historyCli,
+  },
 ];
 
 const helpWidth = (): number => Math.min(110, process.stdout.columns || 100);
@@ -95,7 +109,7 @@ export async function execute(args: string[], io: CliIo = processIo): Promise<nu
     if (!command) {
       if (first === '--version') return print(io, `${VERSION}\n`);
       if (first === '--help' || first === '-h') return print(io, topHelp());
-      if (first === undefined) throw new IoguardError('ERR_USAGE', 'name a command: run, status or check');
+      if (first === undefined) throw new IoguardError('ERR_USAGE', 'name a command: run, status, check or history');
       throw new IoguardError('ERR_USAGE', `Unknown argument: ${first.replace(/^-+/, '')}`);
     }
     const parsed = parseFlags(args.slice(1), command.flags);

@@ -20,6 +20,7 @@ export const RUN_FLAGS: FlagTable = {
   'kill-after': { type: 'string', describe: 'Grace between that signal and SIGKILL', default: '30s' },
   'skip-exit-code': { type: 'string', describe: 'Exit status for a skip (e.g. 0 so cron stays quiet)', default: '75' },
   'log-file': { type: 'string', describe: 'Decision log, one JSON line per decision (default /var/log/ioguard/ioguard.log for root, else $XDG_STATE_HOME/ioguard/ioguard.log); "-" for none' },
+  'metrics-dir': { type: 'string', describe: "Write Prometheus textfile metrics (ioguard_<name>.prom) to this folder after each run, e.g. node_exporter's --collector.textfile.directory" },
   verbose: { type: 'boolean', describe: 'Also print routine decisions (skipped, finished) on stderr', default: false },
   ...GATE_OPTIONS,
   ...THRESHOLD_OPTIONS,
@@ -62,6 +63,8 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
   if (waitMs !== undefined) o.waitMs = waitMs;
   if (timeoutMs !== undefined) o.timeoutMs = timeoutMs;
   if (logFile !== undefined) o.logFile = logFile === '-' ? false : logFile;
+  const metricsDir = lastValue(args['metrics-dir']);
+  if (metricsDir !== undefined) o.metricsDir = metricsDir;
   const fleet = fleetFromFlags(args);
   if (fleet) o.fleet = fleet;
   return o;

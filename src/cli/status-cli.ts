@@ -1,6 +1,8 @@
 import { EXIT } from '../errors/exit-codes.ts';
 import { listJobs } from '../status/list-jobs.ts';
 import { formatStatusTable } from '../status/format-table.ts';
+import { formatHistorySection, historyViews, rowsWithHistory } from '../status/history-section.ts';
+import { resolveLockDir } from '../lock/lock-dir.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { ParsedArgs } from './flag-table.ts';
 import { lastValue } from './flag-values.ts';
@@ -21,6 +23,7 @@ export async function statusCli({ flags, positionals }: ParsedArgs, io: CliIo): 
     ...(name ? { name } : {}),
     ...(stuck ? { stuckAfterMs: parseDuration(stuck, '--stuck-after') } : {}),
   });
-  io.stdout(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows, io.isTTY));
+  const views = historyViews(resolveLockDir(lockDir, { env: process.env, uid: process.getuid?.() ?? 0 }), Date.now(), name);
+  io.stdout(flags.json ? `${JSON.stringify(rowsWithHistory(rows, views), null, 2)}\n` : formatStatusTable(rows, io.isTTY) + formatHistorySection(views, io.isTTY));
   return EXIT.ok;
 }

@@ -21,6 +21,8 @@ export interface GateDecision {
   holdings: Holding[];
   snapshot: ProbeSnapshot;
   interrupted: boolean;
+  /** The signals that tripped at the first look (what held a deferred job back). */
+  heldBy: string[];
 }
 
 /** Where a deferral stands, for the run record (and so `status`). */
@@ -67,7 +69,7 @@ const thresholdsOf = (v: Verdict): Record<string, number> => Object.fromEntries(
 export async function passGate(g: NormalizedGate, ctx: GateContext): Promise<GateDecision> {
   const lookNow = () => judge({ roots: ctx.roots, thresholds: g.thresholds, windowMs: g.windowMs, path: g.path });
   let { snapshot, verdict } = await lookNow();
-  const base = { deferred: false, deferredMs: 0, interrupted: false };
+  const base = { deferred: false, deferredMs: 0, interrupted: false, heldBy: [...new Set(verdict.reasons.map((r) => r.signal))] };
   const decide = (action: GateDecision['action'], extra: Partial<GateDecision> = {}): GateDecision => ({
     ...base, action, figures: figuresOf(verdict), reason: verdict.healthy ? null : reasonOf(verdict), holdings: holdingsOf(verdict), snapshot, ...extra,
   });

@@ -7,6 +7,7 @@ import { gateStep } from '../run/gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from '../run/options.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
 import { notStarted } from '../run/run-command.ts';
+import { recordInvocation } from '../history/record-invocation.ts';
 import { formatDuration } from '../util/duration.ts';
 import { setLongTimeout } from '../util/long-timeout.ts';
 import { fleetStep } from '../fleet/fleet-step.ts';
@@ -45,7 +46,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
   const ctx = createRunContext(name, ['(function)', name], o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    if (outcome.kind !== 'acquired') return notStarted(ctx, outcome);
+    if (outcome.kind !== 'acquired') return recordInvocation(ctx, notStarted(ctx, outcome), outcome);
     const { lock } = outcome;
     const record = newRecord(ctx);
     const result: GuardResult<T> = emptyResult(name);
@@ -54,10 +55,10 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
     try {
       lock.write(record);
       const fleet = await fleetStep(ctx, record, result);
-      if (!fleet.proceed) return result;
+      if (!fleet.proceed) return recordInvocation(ctx, result, outcome);
       lease = fleet.lease;
       const gate = await gateStep(ctx, lock, record, result);
-      if (!gate.proceed) return result;
+      if (!gate.proceed) return recordInvocation(ctx, result, outcome);
       const started = ctx.now();
       record.job = { ...selfIdentity(ctx.roots), pgid: null };
       record.phase = 'running';
@@ -95,7 +96,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
         result.reason = `timed out after ${formatDuration(o.timeoutMs as number)}; the function settled ${formatDuration(result.durationMs - (o.timeoutMs as number))} after its AbortSignal fired`;
       }
       ctx.log.log(timedOut ? 'warn' : 'info', 'finished', `finished: ${result.outcome}`, { outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
-      return result;
+      return recordInvocation(ctx, result, outcome);
     } finally {
       await lease?.release();
       lock.release();

@@ -26,6 +26,7 @@ export type DecisionEvent =
   | 'paused'
   | 'resumed'
   | 'io-priority-ignored'
+  | 'history-failed'
   | 'fleet-acquired'
   | 'fleet-unavailable'
   | 'fleet-previous-unclean'

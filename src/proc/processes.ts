@@ -63,6 +63,9 @@ export interface ProcessSample {
   ctxtSwitches: number;
   /** rchar+wchar+read_bytes+write_bytes, when /proc/PID/io is readable. */
   ioBytes: number | undefined;
+  /** read_bytes and write_bytes of /proc/PID/io (storage I/O), when readable. */
+  readBytes?: number | undefined;
+  writeBytes?: number | undefined;
   rssPages: number;
 }
 
@@ -100,6 +103,8 @@ export function sampleProcess(pid: number, roots: Roots = DEFAULT_ROOTS, known?:
     cpuTicks: stat.utime + stat.stime,
     ctxtSwitches: ctxt,
     ioBytes: io ? io.rchar + io.wchar + io.readBytes + io.writeBytes : undefined,
+    readBytes: io?.readBytes,
+    writeBytes: io?.writeBytes,
     rssPages: stat.rssPages,
   };
 }

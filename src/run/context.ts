@@ -22,10 +22,13 @@ export interface RunContext {
   interrupts: Interrupts;
   lockDir: string;
   bootId: string;
+  /** When this invocation began (its history line's `at`). */
+  invokedAt: number;
 }
 
 /** Resolve and check the lock folder, open the decision log, start listening for signals. */
 export function createRunContext(name: string, argv: readonly string[], o: NormalizedRunOptions, options: RunOptions): RunContext {
+  const invokedAt = (options.now ?? Date.now)();
   const uid = process.getuid?.() ?? 0;
   const lockDir = resolveLockDir(o.lockDir, { env: process.env, uid });
   ensureLockDir(lockDir, uid);
@@ -44,6 +47,7 @@ export function createRunContext(name: string, argv: readonly string[], o: Norma
     interrupts: new Interrupts(options.forwardSignals ?? false, options.signal),
     lockDir,
     bootId: readBootId(roots),
+    invokedAt,
   };
 }
 

@@ -44,6 +44,7 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
   record.hold = null;
   result.figures = gate.figures;
   result.waitedMs += gate.deferredMs;
+  if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy };
   record.phase = 'starting';
   if (gate.action === 'skip') {
     const received = ctx.interrupts.received;

@@ -31,6 +31,8 @@ export interface RunOptions {
   skipExitCode?: number;
   /** Decision log file; false for none. Default: a state folder (see docs). */
   logFile?: string | false;
+  /** Write Prometheus textfile metrics (`ioguard_<name>.prom`) here after each invocation. */
+  metricsDir?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Forward SIGTERM, SIGINT and SIGHUP received by this process to the job's group (the CLI does). */
@@ -72,6 +74,7 @@ export interface NormalizedRunOptions {
   killAfterMs: number;
   skipExitCode: number;
   logFile: string | false | undefined;
+  metricsDir: string | undefined;
   gate: NormalizedGate;
   ionice: IoPriority | undefined;
   nice: number | undefined;
@@ -105,6 +108,7 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
   const skipExitCode = o.skipExitCode ?? EXIT.skipped;
   if (!Number.isInteger(skipExitCode) || skipExitCode < 0 || skipExitCode > 255) throw invalidOption('skipExitCode', skipExitCode, 'an integer from 0 to 255');
   if (o.logFile !== undefined && o.logFile !== false && (typeof o.logFile !== 'string' || o.logFile === '')) throw invalidOption('logFile', o.logFile, 'a file path or false');
+  if (o.metricsDir !== undefined && (typeof o.metricsDir !== 'string' || o.metricsDir === '')) throw invalidOption('metricsDir', o.metricsDir, 'a folder path');
   const timeoutMs = duration('timeoutMs', o.timeoutMs, undefined);
   if (timeoutMs === 0) throw invalidOption('timeoutMs', 0, 'a duration above zero');
   const gate = normalizeGate(o.gate);
@@ -119,6 +123,7 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     killAfterMs: duration('killAfterMs', o.killAfterMs, 30_000) as number,
     skipExitCode,
     logFile: o.logFile,
+    metricsDir: o.metricsDir,
     gate,
     govern: normalizeGovern(o.govern, gate.enabled && gate.onPressure === 'defer'),
     ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),

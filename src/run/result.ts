@@ -1,3 +1,5 @@
+import type { RunUsage } from '../history/job-usage.ts';
+
 /** How a run ended, as a word a caller can switch on. */
 /** 'conflict': the fleet lock showed the job running on two hosts (exit 76 on the late side). */
 export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'deferred-then-skipped' | 'timed-out' | 'stuck' | 'conflict';
@@ -53,6 +55,10 @@ export interface RunResult {
   figures: Record<string, number | null> | null;
   /** Set when the job could not be started: 'ENOENT', 'EACCES'... */
   errorCode: string | null;
+  /** Time the pressure gate held the job back and the signals that held it; null when it did not. */
+  deferral: { ms: number; heldBy: string[] } | null;
+  /** CPU seconds, peak RSS and I/O bytes of the job, from /proc; null when it did not run as a command. */
+  usage: RunUsage | null;
 }
 
 export function emptyResult(name: string): RunResult {
@@ -72,5 +78,7 @@ export function emptyResult(name: string): RunResult {
     survivors: [],
     figures: null,
     errorCode: null,
+    deferral: null,
+    usage: null,
   };
 }

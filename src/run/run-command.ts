@@ -18,6 +18,7 @@ import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
 import { spawnJob } from './spawn-job.ts';
 import { Supervisor } from './supervisor.ts';
+import { recordInvocation } from '../history/record-invocation.ts';
 import { fleetStep } from '../fleet/fleet-step.ts';
 import { adoptOrphan } from '../fleet/adopt-orphan.ts';
 import type { FleetLease } from '../fleet/fleet-lease.ts';
@@ -36,8 +37,11 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const ctx = createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    if (outcome.kind !== 'acquired') return (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome);
-    return await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
+    const result = outcome.kind !== 'acquired'
+      ? (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome)
+      : await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
+    recordInvocation(ctx, result, outcome);
+    return result;
   } finally {
     ctx.interrupts.dispose();
   }
@@ -169,6 +173,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     const exit = await Promise.race([job.exited, termination.leaderSurvived.then(() => undefined)]);
     timer?.clear();
     supervisor.stop();
+    result.usage = supervisor.usage.finish();
     // kill(-pgid, 0) fails when nothing (not even a zombie) is left: the common case skips the /proc scan.
     if (exit && !termination.active && signalGroup(pid, 0) && listGroupMembers(pid, ctx.roots, leaderStart).length > 0) {
       ctx.log.log('info', 'swept', 'the leader exited; ending what is left of its process group', {});

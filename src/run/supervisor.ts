@@ -7,6 +7,7 @@ import type { DecisionLog } from '../log/decision-log.ts';
 import type { NormalizedGovern } from '../govern/govern-options.ts';
 import { Governor } from '../govern/governor.ts';
 import { formatDuration } from '../util/duration.ts';
+import { JobUsage } from '../history/job-usage.ts';
 
 export interface SupervisorOptions {
   lock: HeldLock;
@@ -41,9 +42,12 @@ export class Supervisor {
   private reportedStuck = false;
   readonly o: SupervisorOptions;
   readonly governor: Governor | undefined;
+  /** CPU, peak RSS and I/O bytes of the run (for its history line). */
+  readonly usage: JobUsage;
 
   constructor(o: SupervisorOptions) {
     this.o = o;
+    this.usage = new JobUsage(o.roots);
     if (o.govern?.enabled) {
       const { record, lock, log } = o;
       this.governor = new Governor({
@@ -93,6 +97,7 @@ export class Supervisor {
     const { record, now } = this.o;
     const t = now();
     const samples = sampleGroup(this.o.pgid, this.o.leaderStarttime, this.o.roots);
+    this.usage.add(samples);
     const evidence = updateEvidence(record.evidence, samples, t);
     if (madeProgress(record.evidence, evidence)) record.lastProgressAt = t;
     record.evidence = evidence;

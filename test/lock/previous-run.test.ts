@@ -120,12 +120,12 @@ describe('judging the previous run', () => {
     assert.ok(existsSync(join(b.lockDir, 'junk.json.corrupt')));
   });
 
-  it('a finished run leaves no record behind and status answers "No jobs."', async () => {
+  it('a finished run leaves no record behind and status answers "No jobs." (then its history)', async () => {
     const b = box();
     assert.equal((await runIoguard(['run', '--no-gate', '--name', 'done', '--', 'true'], { env: b.env })).code, 0);
     assert.equal(readJobRecord(b, 'done'), undefined);
     const s = await runIoguard(['status'], { env: b.env });
     assert.equal(s.code, 0);
-    assert.equal(s.stdout, 'No jobs.\n');
+    assert.match(s.stdout, /^No jobs\.\n/);
   });
 });
