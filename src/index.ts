@@ -23,10 +23,12 @@ export type { FleetBackend, FleetHolder, FleetPhase, AcquireRequest, AcquireResu
 export { probe, type ProbeOptions } from './probe/probe.ts';
 export { checkSystem } from './probe/check-system.ts';
 export { evaluate, type Verdict, type Check, type Reason, type ThresholdSignal } from './probe/evaluate.ts';
-export { DEFAULT_THRESHOLDS, parseThresholdOptions, type Thresholds, type MinFree } from './probe/thresholds.ts';
+export { DEFAULT_THRESHOLDS, parseThresholdOptions, validateThresholds, type Thresholds, type MinFree } from './probe/thresholds.ts';
 export type { ProbeSnapshot, PsiSnapshot, DiskRates, DirtySignal, DStateCensus, LoadSignal } from './probe/types.ts';
 export type { GateOptions, OnPressure } from './gate/gate-options.ts';
 export type { IoPriority } from './gate/io-priority.ts';
+export type { GovernOptions } from './govern/govern-options.ts';
+export type { Slot } from './slot/slot.ts';
 
 export { IoguardError, isIoguardError, type IoguardErrorCode } from './errors/ioguard-error.ts';
 export { EXIT, EXIT_MEANINGS } from './errors/exit-codes.ts';

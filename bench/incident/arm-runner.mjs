@@ -9,13 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { killAllMentioning } from './exec.mjs';
 import { startProbe } from './probe-client.mjs';
 import { countCopies, readCpuCounters, readIoPressure } from './sampler.mjs';
+import { startTenant } from './tenant.mjs';
 
 /**
  * @param {import('./arms.mjs').Arm | {key: string, title: string, idle: true, usesIoguard: false}} arm
  * @param {{scratch: string, source: string, device: any, cleanup: any, config: any, signal: AbortSignal, durationS: number}} ctx
  */
-export async function runArm(arm, { scratch, source, device, cleanup, config, signal, durationS }) {
-  const armDir = join(scratch, 'arms', arm.key);
+export async function runArm(arm, { scratch, source, device, cleanup, config, signal, durationS, scenario = { key: 'pileup', tickS: config.tickS, jobs: 1 }, rep = 0 }) {
+  const armDir = join(scratch, 'arms', `${scenario.key}-${arm.key}-${rep}`);
   const paths = {
     source,
     lockDir: join(armDir, 'locks'),
@@ -39,13 +40,14 @@ export async function runArm(arm, { scratch, source, device, cleanup, config, si
 
   const stderrFd = openSync(join(armDir, 'stderr.log'), 'a');
   const probe = startProbe(join(device.mountPoint, 'probe.log'), config.probeMs);
+  const tenant = 'idle' in arm ? undefined : startTenant(scenario, { mountPoint: device.mountPoint, scratch, config });
   const t0 = performance.now();
   const wallStart = Date.now();
   const elapsedS = () => (performance.now() - t0) / 1000;
   const psiStart = await readIoPressure();
   const cpuStart = await readCpuCounters();
 
-  /** @type {{index: number, t: number, pid: number | undefined, exitCode: number | null, signal: string | null, endT: number | null}[]} */
+  /** @type {{index: number, job: number, t: number, wallMs: number, pid: number | undefined, exitCode: number | null, signal: string | null, endT: number | null}[]} */
   const ticks = [];
   /** @type {{t: number, copies: number, copiesInD: number, wrappers: number, someTotalUs: number, fullTotalUs: number}[]} */
   const samples = [];
@@ -64,13 +66,16 @@ export async function runArm(arm, { scratch, source, device, cleanup, config, si
   let psiEnd = psiStart;
   let cpuEnd = cpuStart;
   let started = [];
+  let tenantResult;
   try {
-    const tickCount = 'idle' in arm ? 0 : Math.ceil((durationS * 1000) / (config.tickS * 1000));
+    const tickS = scenario.tickS ?? config.tickS;
+    const tickCount = 'idle' in arm ? 0 : Math.ceil((durationS * 1000) / (tickS * 1000));
     for (let index = 0; index < tickCount; index += 1) {
-      await sleepUntil(t0 + index * config.tickS * 1000, signal);
-      const argv = arm.argv({ ...paths, destination: join(archive, `tick-${String(index).padStart(2, '0')}`) });
+      await sleepUntil(t0 + index * tickS * 1000, signal);
+      for (let job = 0; job < (scenario.jobs ?? 1); job += 1) {
+      const argv = arm.argv({ ...paths, job, destination: join(archive, `tick-${String(index).padStart(2, '0')}-job-${job}`) });
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', stderrFd], detached: true });
-      const tick = { index, t: elapsedS(), pid: child.pid, exitCode: null, signal: null, endT: null };
+      const tick = { index, job, t: elapsedS(), wallMs: Date.now(), pid: child.pid, exitCode: null, signal: null, endT: null };
       ticks.push(tick);
       child.on('error', (error) => {
         tick.endT = elapsedS();
@@ -83,6 +88,7 @@ export async function runArm(arm, { scratch, source, device, cleanup, config, si
         `  [${arm.key}] t=${tick.t.toFixed(0).padStart(2)}s tick ${index + 1}/${tickCount}` +
           (last ? `  copies alive ${last.copies} (D ${last.copiesInD})` : '') + '\n',
       );
+      }
     }
     await sleepUntil(t0 + durationS * 1000, signal);
   } finally {
@@ -91,6 +97,7 @@ export async function runArm(arm, { scratch, source, device, cleanup, config, si
     cpuEnd = await readCpuCounters();
     sampling = false;
     await sampler;
+    tenantResult = await tenant?.stop();
     const probeStopped = probe.stop();
     // Ask wrappers still running to stop first, so ioguard can log what it did; then kill the rest.
     const alive = ticks.filter((k) => k.endT === null && k.pid !== undefined);
@@ -109,6 +116,9 @@ export async function runArm(arm, { scratch, source, device, cleanup, config, si
   return {
     key: arm.key,
     title: arm.title,
+    scenario: scenario.key,
+    rep,
+    tenant: tenantResult ? { ...tenantResult, commits: tenantResult.commits?.filter((p) => p.atMs >= wallStart && p.atMs <= wallEnd).map((p) => ({ t: (p.atMs - wallStart) / 1000, latencyMs: p.latencyMs })) } : null,
     scheduler: 'scheduler' in arm && arm.scheduler ? arm.scheduler : 'unchanged',
     durationS: armS,
     pressureAtStart: settle,

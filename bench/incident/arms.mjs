@@ -13,6 +13,9 @@ export const IOGUARD_BIN = process.env.IOGUARD_BIN ?? fileURLToPath(new URL('../
 
 const copy = (p) => ['rsync', '-a', `${p.source}/`, `${p.destination}/`];
 
+/** One copy per job; with several jobs per tick each job has its own name and its own lock. */
+const ioguardArgs = (p) => [process.execPath, IOGUARD_BIN, 'run', '--name', `incident-copy-${p.job}`, '--lock-dir', p.lockDir, '--log-file', p.logFile];
+
 /** @type {Arm[]} */
 export const ARMS = [
   {
@@ -26,33 +29,35 @@ export const ARMS = [
     title: 'flock -n',
     usesIoguard: false,
     // -E 75: a busy lock exits 75 like ioguard's skip, so both read the same in the tick log.
-    argv: (p) => ['flock', '-n', '-E', '75', p.lockFile, ...copy(p)],
+    argv: (p) => ['flock', '-n', '-E', '75', `${p.lockFile}.${p.job}`, ...copy(p)],
   },
   {
     key: 'ioguard',
-    title: 'ioguard run (defaults)',
+    title: 'ioguard run (defaults: gate + governor)',
     usesIoguard: true,
-    needsFlags: ['--on-busy'],
-    argv: (p) => [process.execPath, IOGUARD_BIN, 'run', '--name', 'incident-copy', '--lock-dir', p.lockDir, '--log-file', p.logFile, '--', ...copy(p)],
+    needsFlags: ['--govern'],
+    argv: (p) => [...ioguardArgs(p), ...extraArgs(), '--', ...copy(p)],
   },
   {
-    key: 'ioguard-defer',
-    title: 'ioguard run --on-pressure defer --ionice idle',
+    key: 'ioguard-slot',
+    title: 'ioguard run --slot (defaults + one heavy job at a time)',
     usesIoguard: true,
-    needsFlags: ['--on-pressure', '--ionice', '--path'],
-    // bfq honours I/O priority classes; the device's own scheduler is restored after the arm.
-    scheduler: 'bfq',
-    argv: (p) => [
-      process.execPath, IOGUARD_BIN, 'run', '--name', 'incident-copy', '--lock-dir', p.lockDir, '--log-file', p.logFile,
-      '--on-pressure', 'defer', '--ionice', 'idle', '--path', p.mountPoint,
-      ...extraDeferArgs(),
-      '--', ...copy(p),
-    ],
+    needsFlags: ['--slot', '--govern'],
+    argv: (p) => [...ioguardArgs(p), '--slot', 'incident', ...extraArgs(), '--', ...copy(p)],
+  },
+  {
+    // Not in the default set: the gate alone, as the defaults were before the governor.
+    key: 'ioguard-gate-only',
+    title: 'ioguard run --no-govern (gate only)',
+    usesIoguard: true,
+    optional: true,
+    needsFlags: ['--no-govern'],
+    argv: (p) => [...ioguardArgs(p), '--no-govern', ...extraArgs(), '--', ...copy(p)],
   },
 ];
 
-/** INCIDENT_DEFER_ARGS="--max-io-pressure 20 --defer-max 30s" tunes the gate without editing code. */
-function extraDeferArgs() {
-  const raw = process.env.INCIDENT_DEFER_ARGS?.trim();
+/** INCIDENT_IOGUARD_ARGS="--max-io-pressure 20 --defer-max 30s" tunes the ioguard arms without editing code. */
+function extraArgs() {
+  const raw = (process.env.INCIDENT_IOGUARD_ARGS ?? process.env.INCIDENT_DEFER_ARGS)?.trim();
   return raw ? raw.split(/\s+/) : [];
 }

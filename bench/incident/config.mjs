@@ -6,7 +6,9 @@ const KNOBS = {
   writeIops: ['INCIDENT_WRITE_IOPS', 1500, 'write IOPS allowed on the slow device'],
   dirtyBytes: ['INCIDENT_DIRTY_BYTES', 4 * 1024 * 1024, "the slow device's dirty page allowance"],
   tickS: ['INCIDENT_TICK_S', 3, 'seconds between scheduler ticks'],
-  armS: ['INCIDENT_ARM_S', 45, 'seconds per arm'],
+  armS: ['INCIDENT_ARM_S', 30, 'seconds per arm (per scenario and repetition)'],
+  reps: ['INCIDENT_REPS', 3, 'interleaved repetitions of every arm in every scenario'],
+  floodMb: ['INCIDENT_FLOOD_MB', 5000, 'size of the dirty flood in scenario (d), MiB (reach the throttle point)'],
   baselineS: ['INCIDENT_BASELINE_S', 5, 'seconds of probe-only baseline (0 to skip)'],
   probeMs: ['INCIDENT_PROBE_MS', 100, 'foreground probe interval'],
   sampleMs: ['INCIDENT_SAMPLE_MS', 250, 'sampling interval for copies and PSI'],
@@ -25,7 +27,8 @@ export function readConfig(env = process.env) {
     config[key] = value;
   }
   const arms = env.INCIDENT_ARMS?.split(',').map((s) => s.trim()).filter(Boolean);
-  return { ...config, arms, keep: env.INCIDENT_KEEP === '1' };
+  const scenarios = env.INCIDENT_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
+  return { ...config, arms, scenarios, keep: env.INCIDENT_KEEP === '1' };
 }
 
 export function describeKnobs() {

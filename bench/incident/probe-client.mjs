@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url));
 
-export function startProbe(file, intervalMs) {
-  const child = spawn(process.execPath, [PROBE, file, String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startProbe(file, intervalMs, bursts) {
+  const burstArgs = bursts ? [String(bursts.onMs), String(bursts.offMs)] : [];
+  const child = spawn(process.execPath, [PROBE, file, String(intervalMs), ...burstArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   /** @type {{atMs: number, latencyMs: number}[]} */
   const points = [];
   let buffered = '';

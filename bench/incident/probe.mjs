@@ -5,12 +5,16 @@
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const [file, intervalArg] = process.argv.slice(2);
+const [file, intervalArg, onArg, offArg] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: probe.mjs FILE [INTERVAL_MS]\n');
   process.exit(2);
 }
 const intervalMs = Number(intervalArg ?? 100);
+// Optional bursts: write for onMs, rest for offMs, from the probe's start (a tenant that comes and goes).
+const onMs = Number(onArg ?? 0);
+const offMs = Number(offArg ?? 0);
+const born = performance.now();
 let stopping = false;
 process.on('SIGTERM', () => { stopping = true; });
 process.on('SIGINT', () => { stopping = true; });
@@ -18,6 +22,13 @@ process.on('SIGINT', () => { stopping = true; });
 const handle = await open(file, 'a');
 const origin = performance.timeOrigin;
 while (!stopping) {
+  if (onMs > 0 && offMs > 0) {
+    const phase = (performance.now() - born) % (onMs + offMs);
+    if (phase >= onMs) {
+      await sleep(onMs + offMs - phase);
+      continue;
+    }
+  }
   const start = performance.now();
   await handle.write(`probe ${Date.now()}\n`);
   await handle.sync();

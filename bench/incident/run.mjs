@@ -17,7 +17,9 @@ import { describeKnobs, readConfig } from './config.mjs';
 import { killAllMentioning } from './exec.mjs';
 import { checkPlatform, createSlowDevice } from './slow-device.mjs';
 import { createSourceTree } from './source-tree.mjs';
-import { formatTable, summarize, tickOutcomes, timeline } from './summary.mjs';
+import { summarize, tickOutcomes, timeline } from './summary.mjs';
+import { SCENARIOS } from './scenarios.mjs';
+import { scenarioFigures, scenarioTable } from './scenario-summary.mjs';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const SCRATCH_PARENT = '/var/tmp';
@@ -25,7 +27,7 @@ const TOOLS = ['rsync', 'flock', 'losetup', 'mkfs.ext4', 'mount', 'umount', 'syn
 
 async function main() {
   if (process.argv.includes('--help')) {
-    process.stdout.write(`usage: sudo node bench/incident/run.mjs\nenvironment (default):\n${describeKnobs()}\n  INCIDENT_ARMS            all         comma list of: ${ARMS.map((a) => a.key).join(',')}\n  INCIDENT_DEFER_ARGS                  extra flags for the defer arm\n  INCIDENT_KEEP            0           1 keeps the scratch folder\n  IOGUARD_BIN              bin/ioguard.js\n`);
+    process.stdout.write(`usage: sudo node bench/incident/run.mjs\nenvironment (default):\n${describeKnobs()}\n  INCIDENT_ARMS            default     comma list of: ${ARMS.map((a) => a.key).join(',')}\n  INCIDENT_SCENARIOS       all         comma list of: ${SCENARIOS.map((s) => s.key).join(',')}\n  INCIDENT_IOGUARD_ARGS                extra flags for the ioguard arms\n  INCIDENT_KEEP            0           1 keeps the scratch folder\n  IOGUARD_BIN              bin/ioguard.js\n`);
     return;
   }
   if (process.getuid?.() !== 0) throw userError('needs root: it creates a loop device, mounts it and sets a blkio throttle (run it with sudo)');
@@ -35,7 +37,10 @@ async function main() {
   const config = readConfig();
   const unknown = (config.arms ?? []).filter((k) => !ARMS.some((a) => a.key === k));
   if (unknown.length > 0) throw userError(`INCIDENT_ARMS: unknown arm ${unknown.join(', ')}`);
-  const selected = ARMS.filter((a) => !config.arms || config.arms.includes(a.key));
+  const selected = ARMS.filter((a) => (config.arms ? config.arms.includes(a.key) : !a.optional));
+  const unknownScenario = (config.scenarios ?? []).filter((k) => !SCENARIOS.some((s) => s.key === k));
+  if (unknownScenario.length > 0) throw userError(`INCIDENT_SCENARIOS: unknown scenario ${unknownScenario.join(', ')}`);
+  const scenarios = SCENARIOS.filter((s) => !config.scenarios || config.scenarios.includes(s.key));
   const help = ioguardHelp();
   const missing = (arm) => (arm.needsFlags ?? []).filter((flag) => !help.includes(flag));
   for (const arm of selected.filter((a) => missing(a).length > 0)) {
@@ -66,30 +71,46 @@ async function main() {
       const idle = { key: 'idle', title: 'idle (probe only)', idle: true, usesIoguard: false };
       records.push(await runArm(idle, { ...ctx, durationS: config.baselineS }));
     }
-    for (const arm of selected) {
-      if (missing(arm).length > 0) {
-        records.push({ key: arm.key, title: arm.title, notRun: `ioguard run lacks ${missing(arm).join(' ')}` });
-        continue;
+    const runnable = selected.filter((arm) => missing(arm).length === 0);
+    for (const arm of selected.filter((a) => missing(a).length > 0)) records.push({ key: arm.key, title: arm.title, notRun: `ioguard run lacks ${missing(arm).join(' ')}` });
+    const total = scenarios.length * config.reps * runnable.length;
+    let n = 0;
+    for (const scenario of scenarios) {
+      for (let rep = 0; rep < config.reps; rep += 1) {
+        // Interleaved: every repetition runs each arm once, in a rotated order, so drift in the
+        // machine's load (other work on it) spreads over the arms instead of landing on one.
+        const order = runnable.map((_, i) => runnable[(i + rep) % runnable.length]);
+        for (const arm of order) {
+          n += 1;
+          process.stderr.write(`bench:incident: [${n}/${total}] ${scenario.key} rep ${rep + 1}: ${arm.title}, ${config.armS} s, tick ${scenario.tickS} s x ${scenario.jobs}\n`);
+          const record = await runArm(arm, { ...ctx, durationS: config.armS, scenario, rep });
+          records.push({ ...record, figures: scenarioFigures(record, scenario) });
+        }
       }
-      process.stderr.write(`bench:incident: arm ${arm.key}: ${arm.title}, ${config.armS} s, tick ${config.tickS} s\n`);
-      records.push(await runArm(arm, { ...ctx, durationS: config.armS }));
     }
 
     const results = {
       benchmark: 'incident',
       command: 'sudo npm run bench:incident',
       machine: await machine(),
-      config: { ...config, tree, ioguardBin: IOGUARD_BIN },
+      config: { ...config, tree, ioguardBin: IOGUARD_BIN, scenarios: scenarios.map((s) => s.key) },
+      scenarios,
       arms: records.map((r) => (r.notRun ? r : { ...r, summary: summarize(r), timeline: timeline(r), tickOutcomes: tickOutcomes(r) })),
     };
     await mkdir(RESULTS_DIR, { recursive: true });
-    const jsonPath = join(RESULTS_DIR, 'incident.json');
-    const svgPath = join(RESULTS_DIR, 'incident.svg');
+    // INCIDENT_RESULTS=incident-bulk keeps a partial rerun from overwriting the full results.
+    const base = process.env.INCIDENT_RESULTS || 'incident';
+    const jsonPath = join(RESULTS_DIR, `${base}.json`);
+    const svgPath = join(RESULTS_DIR, `${base}.svg`);
+    const mdPath = join(RESULTS_DIR, `${base}.md`);
     await writeFile(jsonPath, JSON.stringify(results, null, 1) + '\n');
-    await writeFile(svgPath, renderChart({ ...results, arms: results.arms.filter((a) => a.key !== 'idle') }));
-    process.stdout.write(`\n${formatTable(results.arms.map((a) => ({ title: a.title, summary: a.summary })))}\n\n`);
-    process.stdout.write(`tree: ${tree.files} files, ${(tree.totalBytes / 2 ** 20).toFixed(0)} MiB; tick ${config.tickS} s; arm ${config.armS} s; device ${config.writeIops} write IOPS\n`);
-    process.stdout.write(`results: ${jsonPath}\nchart:   ${svgPath}\n`);
+    const pile = results.arms.filter((a) => a.key !== 'idle' && !a.notRun && a.scenario === 'pileup' && a.rep === 0);
+    if (pile.length > 0) await writeFile(svgPath, renderChart({ ...results, arms: pile }));
+    const tables = scenarios.map((s) => scenarioTable(s, records.filter((r) => r.scenario === s.key && r.figures))).join('\n\n');
+    const header = `${results.machine.date}, kernel ${results.machine.kernel}, ${results.machine.cpus} CPUs; ${config.reps} interleaved repetition(s) of ${config.armS} s per arm (median shown); tree ${tree.files} files; slow device ${config.writeIops} write IOPS`;
+    await writeFile(mdPath, `${header}\n\n${tables}\n`);
+    process.stdout.write(`\n${header}\n\n${tables}\n\n`);
+    process.stdout.write(`results: ${jsonPath}\ntables:  ${mdPath}\n`);
   } finally {
     await cleanup.runAll();
   }

@@ -7,21 +7,26 @@ const d = DEFAULT_THRESHOLDS;
 
 /** The thresholds, shared by `check` and `run`. */
 export const THRESHOLD_OPTIONS: FlagTable = {
-  'max-io-pressure': { type: 'string', describe: `Most io "some" stall % over the window (PSI) [default: ${d.maxIoPressure}]` },
-  'max-io-full': { type: 'string', describe: `Most io "full" stall % over the window [default: ${d.maxIoFull}]` },
+  'max-io-pressure': { type: 'string', describe: `Most io "some" stall % over the window (PSI); run holds a job only when two looks in a row trip it [default: ${d.maxIoPressure}]` },
+  'max-io-full': { type: 'string', describe: 'Most io "full" stall % over the window [default: off: full reads 0% while another CPU is busy]' },
   'max-util': { type: 'string', describe: 'Most %util of the path\'s disks, or of any disk without --path [default: off with PSI, 90 without]' },
   'max-dirty': { type: 'string', describe: `Most dirty+writeback pages, % of the point where writers get throttled [default: ${d.maxDirty}]` },
+  'max-dirty-rise': { type: 'string', describe: `Most rise of the dirty level, points of the throttle point per second, once above half of it [default: ${d.maxDirtyRise}]` },
   'max-blocked': { type: 'string', describe: `Most tasks in D state [default: ${d.maxBlocked}]` },
   'min-free': { type: 'string', describe: 'Least free space on --path, PCT% or SIZE (e.g. 10% or 20G) [default: 5%]' },
-  'max-load': { type: 'string', describe: `Most 1-minute load per CPU [default: ${d.maxLoad}]` },
+  'max-load': { type: 'string', describe: 'Most 1-minute load per CPU [default: off with PSI (CPU-bound tasks count too), 3 without]' },
   path: { type: 'string', describe: 'The job\'s working path: its disks for util%, its filesystem for free space' },
   window: { type: 'string', describe: 'How long each look samples PSI and disk counters', default: `${DEFAULT_GATE_WINDOW_MS}ms` },
 };
 
 /** `run` only: what the gate does when a threshold trips. */
 export const GATE_OPTIONS: FlagTable = {
-  'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check with backoff), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
-  'defer-max': { type: 'string', describe: 'Longest deferral before skipping', default: '10m' },
+  'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check every few seconds), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
+  'defer-max': { type: 'string', describe: 'Longest deferral (and wait for a --slot) before skipping', default: '10m' },
+  'starve-after': { type: 'string', describe: 'Skipped for pressure this long (tick after tick): say so once on stderr, with the figures; off for never', default: '3h' },
+  slot: { type: 'string', describe: 'Host-wide slot NAME[:N]: at most N runs holding it at once (default N=1); others wait, bounded by --defer-max' },
+  govern: { type: 'boolean', describe: 'While the job runs, pause its process group (SIGSTOP/SIGCONT) when io pressure stays high and other processes wait on I/O [default: on with --on-pressure defer]; --no-govern: never pause it once started (e.g. a dump holding a database transaction)' },
+  'max-pause': { type: 'string', describe: 'Longest single pause by the governor; the job runs at least 5s between pauses', default: '15s' },
   gate: { type: 'boolean', describe: 'Look at system pressure before starting', default: true },
   ionice: { type: 'string', describe: 'I/O priority of the job: idle, best-effort[:0-7], realtime[:0-7]' },
   nice: { type: 'string', describe: 'CPU niceness of the job, -20..19' },
@@ -40,6 +45,7 @@ export function gateFromFlags(args: FlagValues): GateOptions {
     onPressure: choiceFlag(args, 'on-pressure', ON_PRESSURE) ?? 'defer',
     deferMaxMs: durationFlag(args, 'defer-max') as number,
     windowMs: durationFlag(args, 'window') as number,
+    starveAfterMs: /^(0|off|never)$/.test(lastValue(args['starve-after']) ?? '') ? 0 : (durationFlag(args, 'starve-after') as number),
   };
   const path = lastValue(args.path);
   if (path !== undefined) gate.path = path;

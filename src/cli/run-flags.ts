@@ -2,6 +2,7 @@ import { IoguardError, invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import type { RunOptions } from '../run/options.ts';
 import { parseIoPriority } from '../gate/io-priority.ts';
+import { parseSlot } from '../slot/slot.ts';
 import { choiceFlag, durationFlag, intFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
@@ -51,6 +52,10 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
     if (!/^-?\d+$/.test(nice.trim()) || Number(nice) < -20 || Number(nice) > 19) throw invalidOption('--nice', nice, 'an integer from -20 to 19');
     o.nice = Number(nice);
   }
+  // --govern / --no-govern (yargs' negation; the last one given wins); absent: the default.
+  o.govern = { maxPauseMs: durationFlag(args, 'max-pause') as number, ...(args.govern === undefined ? {} : { enabled: args.govern === true }) };
+  const slot = lastValue(args.slot);
+  if (slot !== undefined) o.slot = parseSlot(slot, '--slot');
   const name = lastValue(args.name);
   if (name !== undefined) o.name = validateJobName(name, '--name');
   const lockDir = lastValue(args['lock-dir']);

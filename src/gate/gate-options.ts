@@ -1,5 +1,5 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../probe/thresholds.ts';
+import { DEFAULT_THRESHOLDS, validateThresholds, type Thresholds } from '../probe/thresholds.ts';
 
 export type OnPressure = 'defer' | 'skip' | 'throttle' | 'run';
 
@@ -16,6 +16,8 @@ export interface GateOptions {
   windowMs?: number;
   /** The job's working path: its devices for util%, its filesystem for free space. */
   path?: string;
+  /** Skipped or deferred-then-skipped for pressure this long: say so once on stderr. Default 3 hours; 0 turns it off. */
+  starveAfterMs?: number;
 }
 
 export interface NormalizedGate {
@@ -25,12 +27,16 @@ export interface NormalizedGate {
   deferMaxMs: number;
   windowMs: number;
   path: string | undefined;
+  starveAfterMs: number;
 }
 
 export const ON_PRESSURE: readonly OnPressure[] = ['defer', 'skip', 'throttle', 'run'];
 
 /** 500 ms: long enough for a stable stall% (PSI totals are exact at read time), short enough for cron. */
 export const DEFAULT_GATE_WINDOW_MS = 500;
+
+/** 3 hours: a job held back by pressure every tick for that long is a capacity problem someone should read about. */
+export const DEFAULT_STARVE_AFTER_MS = 3 * 3600_000;
 
 export function normalizeGate(g: GateOptions | undefined): NormalizedGate {
   const o = g ?? {};
@@ -44,10 +50,11 @@ export function normalizeGate(g: GateOptions | undefined): NormalizedGate {
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalidOption('gate.path', o.path, 'a path');
   return {
     enabled: o.enabled ?? true,
-    thresholds: o.thresholds ?? { ...DEFAULT_THRESHOLDS },
+    thresholds: o.thresholds === undefined ? { ...DEFAULT_THRESHOLDS } : validateThresholds(o.thresholds, 'gate.thresholds'),
     onPressure,
     deferMaxMs: ms('deferMaxMs', o.deferMaxMs, 600_000),
     windowMs: Math.max(50, ms('windowMs', o.windowMs, DEFAULT_GATE_WINDOW_MS)),
     path: o.path,
+    starveAfterMs: ms('starveAfterMs', o.starveAfterMs, DEFAULT_STARVE_AFTER_MS),
   };
 }

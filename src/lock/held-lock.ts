@@ -10,6 +10,8 @@ export class HeldLock {
   private fds: number[];
   /** The last record-write problem reported, so a full disk is said once, not every sample. */
   private lastProblem: string | undefined;
+  /** Other flock'd descriptors held for the run's length (a --slot), released with the lock. */
+  private alongside: number[] = [];
 
   constructor(name: string, paths: HeldLock['paths'], fd: number) {
     this.name = name;
@@ -63,10 +65,15 @@ export class HeldLock {
     }
   }
 
+  holdAlongside(fd: number): void {
+    this.alongside.push(fd);
+  }
+
   /** Drop the record (unless it must stay to refuse later runs), then the flock. Idempotent. */
   release(keepRecord = false): void {
     if (!this.held) return;
     if (!keepRecord) removeRecord(this.paths.record);
+    for (const fd of this.alongside.splice(0)) closeFd(fd);
     for (const fd of this.fds) closeFd(fd);
     this.fds = [];
   }

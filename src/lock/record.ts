@@ -18,7 +18,18 @@ export interface ProcessEvidence extends ProcessIdentity {
   unchangedSince: number;
 }
 
-export type RunPhase = 'starting' | 'deferring' | 'running' | 'terminating' | 'stuck';
+export type RunPhase = 'starting' | 'deferring' | 'waiting-slot' | 'running' | 'terminating' | 'stuck';
+
+/** Why a run is held back before its start (pressure, a slot) or paused while it runs. */
+export interface RunHold {
+  kind: 'pressure' | 'slot' | 'paused';
+  /** Epoch ms the hold began. */
+  since: number;
+  /** Epoch ms the run gives up (skips); null for a pause (bounded by the governor instead). */
+  giveUpAt: number | null;
+  /** Short reasons: `io some 74%`, `slot heavy (1 of 1 busy)`. */
+  signals: string[];
+}
 
 /** The run record beside the lock, replaced atomically (write + rename). */
 export interface RunRecord {
@@ -43,6 +54,8 @@ export interface RunRecord {
   /** The run's termination policy, so a later start can end an orphan past its deadline the same way. */
   killSignal?: string;
   killAfterMs?: number;
+  /** Set while the run defers, waits for a slot, or is paused for pressure. */
+  hold?: RunHold | null;
 }
 
 export type RecordRead =
@@ -53,6 +66,9 @@ export type RecordRead =
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isIdentity = (v: unknown): v is ProcessIdentity =>
   typeof v === 'object' && v !== null && isInt((v as ProcessIdentity).pid) && isInt((v as ProcessIdentity).starttime);
+
+const isHold = (v: unknown): v is RunHold =>
+  typeof v === 'object' && v !== null && typeof (v as RunHold).since === 'number' && Array.isArray((v as RunHold).signals);
 
 /** Parse and check a record; anything off (truncated, garbage, wrong types) is reported, never thrown. */
 export function parseRecord(text: string): RecordRead {
@@ -91,6 +107,7 @@ export function parseRecord(text: string): RecordRead {
       survivors: list(r.survivors),
       ...(typeof r.killSignal === 'string' ? { killSignal: r.killSignal } : {}),
       ...(isInt(r.killAfterMs) && r.killAfterMs >= 0 ? { killAfterMs: r.killAfterMs } : {}),
+      hold: isHold(r.hold) ? r.hold : null,
     },
   };
 }

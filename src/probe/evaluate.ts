@@ -1,5 +1,5 @@
 import { formatBytes, formatPercent, formatSeconds } from './format-units.ts';
-import { FALLBACK_MAX_UTIL, type Thresholds } from './thresholds.ts';
+import { FALLBACK_MAX_LOAD, FALLBACK_MAX_UTIL, type Thresholds } from './thresholds.ts';
 import type { ProbeSnapshot } from './types.ts';
 
 export type ThresholdSignal = 'ioPressure' | 'ioFull' | 'util' | 'dirty' | 'blocked' | 'free' | 'load';
@@ -9,7 +9,7 @@ export interface Check {
   signal: ThresholdSignal;
   value: number;
   threshold: number;
-  unit: '%' | 'tasks' | 'bytes' | 'per CPU';
+  unit: '%' | 'tasks' | 'bytes' | 'per CPU' | '% per s';
   ok: boolean;
   /** One line for a person, with the figure and the limit. */
   message: string;
@@ -32,8 +32,17 @@ export interface Verdict {
   notes: string[];
 }
 
-/** Compare a snapshot with thresholds. A missing signal never fails a verdict; it is listed instead. */
-export function evaluate(snapshot: ProbeSnapshot, thresholds: Readonly<Thresholds>): Verdict {
+/** The dirty level (% of the throttle point) read `msBefore` ms before the snapshot's own reading. */
+export interface DirtyBefore {
+  percentOfThrottle: number;
+  msBefore: number;
+}
+
+/**
+ * Compare a snapshot with thresholds. A missing signal never fails a verdict; it is listed instead.
+ * With `dirtyBefore` (the dirty level read when the look began), its rate of rise is checked too.
+ */
+export function evaluate(snapshot: ProbeSnapshot, thresholds: Readonly<Thresholds>, dirtyBefore?: DirtyBefore): Verdict {
   const checks: Check[] = [];
   const missing: Verdict['missing'] = [];
   const notes: string[] = [];
@@ -56,7 +65,7 @@ export function evaluate(snapshot: ProbeSnapshot, thresholds: Readonly<Threshold
   }
 
   const maxUtil = thresholds.maxUtil ?? (fallback ? FALLBACK_MAX_UTIL : undefined);
-  if (fallback) notes.push(`no io pressure (PSI) on this kernel: judged by disk util% (limit ${maxUtil ?? 'off'}), D-state tasks, dirty pages and load`);
+  if (fallback) notes.push(`no io pressure (PSI) on this kernel: judged by disk util% (limit ${maxUtil ?? 'off'}), D-state tasks, dirty pages and load (limit ${thresholds.maxLoad ?? FALLBACK_MAX_LOAD} per CPU)`);
   if (maxUtil !== undefined) {
     const onPath = snapshot.disks.filter((d) => d.backsPath);
     const candidates = onPath.length > 0 ? onPath : snapshot.disks.filter((d) => !d.partition);
@@ -72,6 +81,11 @@ export function evaluate(snapshot: ProbeSnapshot, thresholds: Readonly<Threshold
     else over('dirty', d.percentOfThrottle, thresholds.maxDirty, '%', `dirty pages at ${formatPercent(d.percentOfThrottle)} of the point where writers get throttled (limit ${thresholds.maxDirty}%)`);
     // Per-device (FUSE, loop, bdi max_ratio) and cgroup dirty limits throttle writers while the
     // global ratio looks low: writers waiting in balance_dirty_pages are the direct evidence.
+    const seconds = (dirtyBefore?.msBefore ?? 0) / 1000;
+    if (thresholds.maxDirtyRise !== undefined && d !== undefined && dirtyBefore !== undefined && seconds > 0 && d.percentOfThrottle >= 50) {
+      const rise = (d.percentOfThrottle - dirtyBefore.percentOfThrottle) / seconds;
+      checks.push({ signal: 'dirty', value: rise, threshold: thresholds.maxDirtyRise, unit: '% per s', ok: rise <= thresholds.maxDirtyRise, message: `dirty pages at ${formatPercent(d.percentOfThrottle)} of the throttle point and rising ${rise.toFixed(1)} points a second (limit ${thresholds.maxDirtyRise})` });
+    }
     const throttled = snapshot.dState.groups.find((g) => g.wchan === 'balance_dirty_pages')?.count ?? 0;
     if (throttled > 0) {
       checks.push({ signal: 'dirty', value: throttled, threshold: 0, unit: 'tasks', ok: false, message: `${throttled} writer${throttled === 1 ? '' : 's'} throttled in balance_dirty_pages right now` });
@@ -94,12 +108,28 @@ export function evaluate(snapshot: ProbeSnapshot, thresholds: Readonly<Threshold
       checks.push({ signal: 'free', value: s.availableBytes, threshold: limit, unit: 'bytes', ok: s.availableBytes >= limit, message: `${formatBytes(s.availableBytes)} free on ${where} (minimum ${formatBytes(limit)})` });
     }
   }
-  if (thresholds.maxLoad !== undefined) {
+  // Load counts CPU-runnable tasks: it stands in for I/O pressure only where PSI is missing.
+  const maxLoad = thresholds.maxLoad ?? (fallback ? FALLBACK_MAX_LOAD : undefined);
+  if (maxLoad !== undefined) {
     const l = snapshot.load;
     if (l === undefined) missing.push({ signal: 'load', message: 'load average not available' });
-    else over('load', l.perCpu1, thresholds.maxLoad, 'per CPU', `load ${l.perCpu1.toFixed(2)} per CPU over the last minute (limit ${thresholds.maxLoad})`);
+    else over('load', l.perCpu1, maxLoad, 'per CPU', `load ${l.perCpu1.toFixed(2)} per CPU over the last minute (limit ${maxLoad})`);
   }
 
   const reasons: Reason[] = checks.filter((c) => !c.ok).map(({ ok: _ok, ...reason }) => reason);
   return { healthy: reasons.length === 0, reasons, checks, missing, fallback, notes };
+}
+
+const key = (c: Pick<Check, 'signal' | 'unit'>): string => `${c.signal}/${c.unit}`;
+
+/**
+ * Two looks, one verdict: a check holds the job back only when it failed on both looks, so one
+ * busy instant (a single fsync, one writer passing through balance_dirty_pages) does not defer.
+ * A check only the second look can make (the dirty rise) stands on its own.
+ */
+export function confirmVerdict(first: Verdict, second: Verdict): Verdict {
+  const failedFirst = new Set(first.checks.filter((c) => !c.ok).map(key));
+  const checks = second.checks.map((c) => (c.ok || failedFirst.has(key(c)) || c.unit === '% per s' ? c : { ...c, ok: true }));
+  const reasons: Reason[] = checks.filter((c) => !c.ok).map(({ ok: _ok, ...reason }) => reason);
+  return { ...second, checks, reasons, healthy: reasons.length === 0 };
 }

@@ -1,7 +1,10 @@
 import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
+import { describeHoldings, holdingText } from '../gate/holding.ts';
 import { passGate } from '../gate/pressure-gate.ts';
+import { clearStarvation, noteStarvedSkip, starvationPath } from '../gate/starvation.ts';
 import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
+import { slotStep } from '../slot/slot-step.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 import type { RunContext } from './context.ts';
 import type { RunResult } from './result.ts';
@@ -12,21 +15,33 @@ export type GateStep = { proceed: false } | { proceed: true; throttled: boolean;
  * The pressure gate between taking the lock and starting the job. A skip fills `result` (skipped
  * or deferred-then-skipped, with the figures) and says not to proceed; deferring shows in the record.
  */
-export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, firstRetryMs?: number): Promise<GateStep> {
+export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, retryMs?: number, deferMaxMs?: number): Promise<GateStep> {
   const { o, now } = ctx;
-  if (!o.gate.enabled) return { proceed: true, throttled: false, devices: undefined };
+  let budget = deferMaxMs ?? o.gate.deferMaxMs;
+  if (o.slot) {
+    const slot = await slotStep(ctx, o.slot, lock, record, result, budget);
+    if (!slot.proceed) return { proceed: false };
+    budget = Math.max(0, budget - slot.waitedMs);
+  }
+  if (!o.gate.enabled) {
+    clearStarvation(starvationPath(ctx.lockDir, ctx.name));
+    return { proceed: true, throttled: false, devices: undefined };
+  }
   const gate = await passGate(o.gate, {
     roots: ctx.roots,
     now,
     log: ctx.log,
     signal: ctx.interrupts.signal,
-    onDeferring: () => {
+    onDeferring: (state) => {
       record.phase = 'deferring';
+      record.hold = { kind: 'pressure', since: state.since, giveUpAt: state.giveUpAt, signals: state.holdings.map(holdingText) };
       record.updatedAt = now();
       lock.update(record);
     },
-    ...(firstRetryMs === undefined ? {} : { firstRetryMs }),
+    ...(retryMs === undefined ? {} : { retryMs }),
+    deferMaxMs: budget,
   });
+  record.hold = null;
   result.figures = gate.figures;
   result.waitedMs += gate.deferredMs;
   if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy };
@@ -38,7 +53,15 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
     ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
     ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
+    if (!gate.interrupted) {
+      const { line, since } = noteStarvedSkip(starvationPath(ctx.lockDir, ctx.name), ctx.name, now(), describeHoldings(gate.holdings), o.gate.starveAfterMs);
+      if (line) {
+        ctx.report(line, 'alert');
+        ctx.log.log('warn', 'starving', line.slice(9), { since, figures: gate.figures, starveAfterMs: o.gate.starveAfterMs });
+      }
+    }
     return { proceed: false };
   }
+  clearStarvation(starvationPath(ctx.lockDir, ctx.name));
   return { proceed: true, throttled: gate.action === 'throttle', devices: gate.snapshot.path?.disks ?? gate.snapshot.disks.map((d) => d.name) };
 }

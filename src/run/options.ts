@@ -5,6 +5,8 @@ import type { OnBusy } from '../lock/acquire.ts';
 import { normalizeGate, type GateOptions, type NormalizedGate } from '../gate/gate-options.ts';
 import { parseIoPriority, validateNice, type IoPriority } from '../gate/io-priority.ts';
 import { normalizeSignal } from '../terminate/signal-group.ts';
+import { normalizeSlot, type Slot } from '../slot/slot.ts';
+import { normalizeGovern, type GovernOptions, type NormalizedGovern } from '../govern/govern-options.ts';
 import { normalizeFleet, type FleetOptions, type NormalizedFleet } from '../fleet/fleet-options.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
@@ -47,8 +49,12 @@ export interface RunOptions {
   nice?: number;
   /** How often the wrapper samples its job for progress. Default min(5 s, stuckAfter / 5). */
   sampleIntervalMs?: number;
-  /** First re-check delay while deferring (doubles up to 30 s). Default 2 s. */
+  /** Mean delay between looks while deferring, spread ±50%. Default 3 s. */
   gateRetryMs?: number;
+  /** Host-wide counting semaphore: 'heavy' (one run at a time) or 'heavy:2', or { name, count }. Waiting is bounded by gate.deferMaxMs. */
+  slot?: string | Slot;
+  /** Pause the job's process group under sustained I/O pressure while it runs. Default on with gate.onPressure 'defer'. */
+  govern?: boolean | GovernOptions;
   /** The fleet lock: one run per job across hosts sharing a PostgreSQL server (docs/locking.md). Off by default. */
   fleet?: FleetOptions | string;
   procRoot?: string;
@@ -72,6 +78,8 @@ export interface NormalizedRunOptions {
   gate: NormalizedGate;
   ionice: IoPriority | undefined;
   nice: number | undefined;
+  slot: Slot | undefined;
+  govern: NormalizedGovern;
   fleet: NormalizedFleet | undefined;
 }
 
@@ -103,6 +111,7 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
   if (o.metricsDir !== undefined && (typeof o.metricsDir !== 'string' || o.metricsDir === '')) throw invalidOption('metricsDir', o.metricsDir, 'a folder path');
   const timeoutMs = duration('timeoutMs', o.timeoutMs, undefined);
   if (timeoutMs === 0) throw invalidOption('timeoutMs', 0, 'a duration above zero');
+  const gate = normalizeGate(o.gate);
   return {
     name: o.name,
     lockDir: o.lockDir,
@@ -115,9 +124,11 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     skipExitCode,
     logFile: o.logFile,
     metricsDir: o.metricsDir,
-    gate: normalizeGate(o.gate),
+    gate,
+    govern: normalizeGovern(o.govern, gate.enabled && gate.onPressure === 'defer'),
     ionice: typeof o.ionice === 'string' ? parseIoPriority(o.ionice, 'ionice') : o.ionice === undefined ? undefined : parseIoPriority(`${o.ionice.class}${o.ionice.level === undefined ? '' : `:${o.ionice.level}`}`, 'ionice'),
     nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),
+    slot: normalizeSlot(o.slot, 'slot'),
     fleet: normalizeFleet(o.fleet),
   };
 }

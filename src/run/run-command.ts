@@ -9,6 +9,7 @@ import { signalGroup, signalNumber } from '../terminate/signal-group.ts';
 import { formatDuration } from '../util/duration.ts';
 import { setLongTimeout } from '../util/long-timeout.ts';
 import { devicesIgnoringPriority, priorityPrefix } from '../gate/io-priority.ts';
+import { heldHolderReason } from '../gate/holding.ts';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
 import { createRunContext, newRecord, skippedByInterrupt, takeLockFor, type RunContext } from './context.ts';
@@ -67,7 +68,7 @@ export function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind
     interrupted: `interrupted by ${ctx.interrupts.received ?? 'signal'} while waiting`,
   } as const;
   result.outcome = 'skipped';
-  result.reason = reasons[outcome.reason];
+  result.reason = (outcome.reason === 'running' ? heldHolderReason('record' in outcome.previous ? outcome.previous.record : null) : undefined) ?? reasons[outcome.reason];
   const signal = ctx.interrupts.received;
   result.exitCode = outcome.reason === 'interrupted' && signal ? SIGNAL_EXIT_BASE + signalNumber(signal) : ctx.o.skipExitCode;
   ctx.report(busyLine(ctx.name, outcome.previous, result.reason, now), 'info');
@@ -142,6 +143,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       stuckAfterMs: o.stuckAfterMs,
       roots: ctx.roots,
       now,
+      govern: o.govern,
+      log: ctx.log,
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
       onRecordProblem: recordProblem,
     });
@@ -165,6 +168,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       (signal) => {
         ctx.log.log('info', 'signal-forwarded', `forwarded ${signal} to process group ${pid}`, { signal });
         record.phase = 'terminating';
+        supervisor.releasePause();
         termination.forward(signal);
       },
       (signal) => {
@@ -174,6 +178,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     );
     const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => {
       record.phase = 'terminating';
+      supervisor.releasePause();
       const line = `ioguard: job "${ctx.name}" timed out after ${formatDuration(o.timeoutMs as number)}; sending ${o.killSignal} to process group ${pid}`;
       ctx.report(line, 'alert');
       ctx.log.log('warn', 'timed-out', line.slice(9), { timeoutMs: o.timeoutMs, signal: o.killSignal });

@@ -3,6 +3,10 @@ import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
 import { listGroupMembers, sampleProcess, type ProcessSample } from '../proc/processes.ts';
 import type { ProcRoots } from '../proc/roots.ts';
+import type { DecisionLog } from '../log/decision-log.ts';
+import type { NormalizedGovern } from '../govern/govern-options.ts';
+import { Governor } from '../govern/governor.ts';
+import { formatDuration } from '../util/duration.ts';
 import { JobUsage } from '../history/job-usage.ts';
 
 export interface SupervisorOptions {
@@ -12,8 +16,11 @@ export interface SupervisorOptions {
   leaderStarttime: number;
   intervalMs: number;
   stuckAfterMs: number;
-  roots: Pick<ProcRoots, 'procRoot'>;
+  roots: ProcRoots;
   now: () => number;
+  /** The governor (pause the group under sustained pressure); off when absent or disabled. */
+  govern?: NormalizedGovern;
+  log?: DecisionLog;
   /** Called once when a process of the job first passes stuckAfter in D without progress. */
   onStuck?: (culprit: RunRecord['evidence'][number]) => void;
   /** A record write failed (folder full or removed): said once per new problem; supervision goes on. */
@@ -36,22 +43,51 @@ export class Supervisor {
   private timer: NodeJS.Timeout | undefined;
   private reportedStuck = false;
   readonly o: SupervisorOptions;
+  readonly governor: Governor | undefined;
   /** CPU, peak RSS and I/O bytes of the run (for its history line). */
   readonly usage: JobUsage;
 
   constructor(o: SupervisorOptions) {
     this.o = o;
     this.usage = new JobUsage(o.roots);
+    if (o.govern?.enabled) {
+      const { record, lock, log } = o;
+      this.governor = new Governor({
+        pgid: o.pgid,
+        o: o.govern,
+        roots: o.roots,
+        now: o.now,
+        onPause: (p) => {
+          record.hold = { kind: 'paused', since: p.since, giveUpAt: null, signals: p.signals };
+          record.updatedAt = p.since;
+          lock.write(record);
+          log?.log('info', 'paused', `paused for pressure (SIGSTOP to group ${o.pgid}, at most ${formatDuration(o.govern?.maxPauseMs ?? 0)}): ${p.signals.join(', ')}`, { signals: p.signals, maxPauseMs: o.govern?.maxPauseMs });
+        },
+        onResume: (r) => {
+          record.hold = null;
+          record.updatedAt = o.now();
+          lock.write(record);
+          log?.log('info', 'resumed', `resumed after ${formatDuration(r.pausedMs)} (${r.reason}): ${r.signals.join(', ')}`, { pausedMs: r.pausedMs, reason: r.reason, signals: r.signals });
+        },
+      });
+    }
   }
 
   start(): void {
     this.sample();
     this.timer = setInterval(() => this.sample(), this.o.intervalMs);
+    this.governor?.start();
+  }
+
+  /** Let a paused job go before it is signalled: a stopped process runs no TERM handler. */
+  releasePause(): void {
+    this.governor?.stop();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.governor?.stop();
   }
 
   /** Evidence for processes that outlived SIGKILL, keeping what the samples already knew. */

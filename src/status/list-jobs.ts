@@ -10,7 +10,7 @@ import { readProcFile } from '../proc/read-file.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { cpuReading, measureUsage, type CpuReading } from './usage.ts';
 
-export type JobState = 'running' | 'deferring' | 'waiting' | 'stuck' | 'orphaned' | 'overdue' | 'stale';
+export type JobState = 'running' | 'deferring' | 'waiting-slot' | 'paused' | 'waiting' | 'stuck' | 'orphaned' | 'overdue' | 'stale';
 
 /** One row of `ioguard status`; field names are stable (the --json output). */
 export interface JobStatus {
@@ -36,6 +36,11 @@ export interface JobStatus {
   processes: Array<{ pid: number; comm: string; state: string; wchan: string | null; cpuPercent?: number | null; memoryBytes?: number | null }>;
   /** Why the row is stale or what was wrong with the record. */
   note: string | null;
+  /** What holds the run back (deferring, waiting for a slot) or pauses it: `io some 74% (limit 30%)`. */
+  holding: string[];
+  /** When the hold began and when the run gives up (ISO); null when not held. */
+  holdingSince: string | null;
+  giveUpAt: string | null;
 }
 
 export interface ListJobsOptions {
@@ -86,8 +91,16 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
       rows.push({ ...row, state: 'stale', note: previous.reason });
     } else if (previous.kind === 'running' || previous.kind === 'stuck') {
       fillProcesses(row, previous.processes, previous.kind === 'stuck' ? previous.culprit.pid : undefined);
-      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? (isOverdue(previous, now, 30_000) ? 'overdue' : 'orphaned') : r.phase === 'deferring' ? 'deferring' : 'running';
+      const held = r.phase === 'deferring' || r.phase === 'waiting-slot' ? r.phase : r.hold?.kind === 'paused' ? 'paused' : 'running';
+      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? (isOverdue(previous, now, 30_000) ? 'overdue' : 'orphaned') : held;
       if (row.state === 'overdue') row.note = 'orphaned past its deadline; the next start ends it';
+      if (r.hold && wrapperAlive) {
+        row.holding = r.hold.signals;
+        row.holdingSince = new Date(r.hold.since).toISOString();
+        row.giveUpAt = r.hold.giveUpAt === null ? null : new Date(r.hold.giveUpAt).toISOString();
+        const what = r.hold.kind === 'paused' ? 'paused for pressure' : r.hold.kind === 'slot' ? 'waiting for' : 'held by';
+        row.note = `${what}: ${r.hold.signals.join(', ')}${r.hold.giveUpAt === null ? '' : `; gives up at ${row.giveUpAt}`}`;
+      }
       if (previous.kind === 'stuck') row.note = previous.survivedKill ? 'survived SIGKILL' : `no progress since ${new Date(previous.culprit.unchangedSince).toISOString()}`;
       rows.push(row);
     }
@@ -105,6 +118,7 @@ function blankRow(name: string, state: JobState, note: string | null): JobStatus
   return {
     name, state, phase: null, wrapperPid: null, jobPid: null, procState: null, wchan: null, ageSeconds: null,
     lastProgressSeconds: null, cpuPercent: null, memoryBytes: null, command: '', argv: [], startedAt: null, deadline: null, processes: [], note,
+    holding: [], holdingSince: null, giveUpAt: null,
   };
 }
 

@@ -60,7 +60,7 @@ test('min-free without a unit is refused, since 10 could mean percent or bytes',
 });
 
 test('garbage is refused for every flag', () => {
-  for (const flag of ['max-io-pressure', 'max-io-full', 'max-util', 'max-dirty', 'max-blocked', 'min-free', 'max-load']) {
+  for (const flag of ['max-io-pressure', 'max-io-full', 'max-util', 'max-dirty', 'max-dirty-rise', 'max-blocked', 'min-free', 'max-load']) {
     assert.equal(refusal({ [flag]: 'lots' }).option, `--${flag}`);
     assert.equal(refusal({ [flag]: '' }).option, `--${flag}`);
   }
@@ -70,4 +70,20 @@ test('a count with a fraction or a unit is refused', () => {
   assert.equal(refusal({ 'max-blocked': '2.5' }).option, '--max-blocked');
   assert.equal(refusal({ 'max-blocked': '5%' }).option, '--max-blocked');
   assert.equal(refusal({ 'max-load': '-1' }).option, '--max-load');
+});
+
+test('the library refuses the values the CLI refuses, naming the field (one validator)', async () => {
+  const { checkSystem } = await import('../../src/probe/check-system.ts');
+  await assert.rejects(checkSystem({ maxIoPressure: 150 }), (e: unknown) => e instanceof IoguardError && e.code === 'ERR_INVALID_OPTION' && /maxIoPressure/.test(e.message));
+  await assert.rejects(checkSystem({ maxBlocked: 2.5 }), /maxBlocked/);
+  await assert.rejects(checkSystem({ minFree: { percent: 101 } }), /minFree/);
+  assert.equal(refusal({ 'max-io-pressure': '150' }).option, '--max-io-pressure');
+});
+
+test('runCommand refuses out-of-range gate thresholds before taking any lock', async () => {
+  const { normalizeGate } = await import('../../src/gate/gate-options.ts');
+  assert.throws(() => normalizeGate({ thresholds: { maxIoPressure: 150 } }), /gate\.thresholds\.maxIoPressure/);
+  assert.throws(() => normalizeGate({ thresholds: { maxLoad: -1 } }), /gate\.thresholds\.maxLoad/);
+  assert.throws(() => normalizeGate({ thresholds: { maxIoPresure: 20 } as never }), /gate\.thresholds\.maxIoPresure/);
+  assert.deepEqual(normalizeGate({ thresholds: { maxIoPressure: 20 } }).thresholds, { maxIoPressure: 20 });
 });

@@ -101,6 +101,7 @@ describe('status rows', () => {
     const row: JobStatus = {
       name: 'fresh', state: 'waiting', phase: null, wrapperPid: 1, jobPid: null, procState: null, wchan: null, ageSeconds: 0,
       lastProgressSeconds: null, cpuPercent: null, memoryBytes: null, command: 'true', argv: ['true'], startedAt: null, deadline: null, processes: [], note: null,
+      holding: [], holdingSince: null, giveUpAt: null,
     };
     const table = formatStatusTable([row], false);
     assert.match(table, /\s<1s\s/);

@@ -1,0 +1,60 @@
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatDuration } from '../util/duration.ts';
+
+/** Beside the lock: since when a job has been skipped for pressure, tick after tick. */
+export interface StarvationState {
+  /** Epoch ms of the first pressure skip in the current streak. */
+  since: number;
+  skips: number;
+  /** The figures of the latest skip: `io some 74% (limit 30%)`. */
+  last: string;
+  /** Epoch ms the streak was reported on stderr; null until then (one report per streak). */
+  reportedAt: number | null;
+}
+
+export const starvationPath = (lockDir: string, name: string): string => join(lockDir, `${name}.starve`);
+
+export function readStarvation(path: string): StarvationState | undefined {
+  try {
+    const s = JSON.parse(readFileSync(path, 'utf8')) as StarvationState;
+    return typeof s.since === 'number' && typeof s.skips === 'number' ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function write(path: string, s: StarvationState): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(s)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+/**
+ * Count one more skip for pressure. `line` is the one to print when the streak has just passed
+ * `starveAfterMs` (once per streak, so cron mails it once), else undefined. 0 turns it off.
+ */
+export function noteStarvedSkip(path: string, name: string, now: number, last: string, starveAfterMs: number): { line: string | undefined; since: number } {
+  const prev = readStarvation(path);
+  const s: StarvationState = { since: prev?.since ?? now, skips: (prev?.skips ?? 0) + 1, last, reportedAt: prev?.reportedAt ?? null };
+  let line: string | undefined;
+  if (starveAfterMs > 0 && s.reportedAt === null && now - s.since >= starveAfterMs) {
+    s.reportedAt = now;
+    line = `ioguard: job "${name}" starved by pressure: skipped ${s.skips} time${s.skips === 1 ? '' : 's'} in ${formatDuration(now - s.since)} (since ${new Date(s.since).toISOString()}), never started; last: ${last}`;
+  }
+  try {
+    write(path, s);
+  } catch {
+    // A full or read-only lock folder must not change the run's outcome.
+  }
+  return { line, since: s.since };
+}
+
+/** The job started: the streak is over. */
+export function clearStarvation(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // No streak.
+  }
+}

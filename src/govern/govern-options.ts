@@ -1,0 +1,61 @@
+import { invalidOption } from '../errors/ioguard-error.ts';
+
+/** The governor: watches pressure while the job runs and pauses its process group when others suffer. */
+export interface GovernOptions {
+  /** Default: on with onPressure 'defer' (the gate's default), off otherwise. */
+  enabled?: boolean;
+  /** io `some` stall % (per interval) over which, sustained, the job is paused. Default 50. */
+  maxIoPressure?: number;
+  /** Resume once io `some` falls below this % (hysteresis). Default 20. */
+  resumeBelow?: number;
+  /** Dirty + writeback as % of the throttle point that, sustained, pauses the job too. Default 90. */
+  maxDirty?: number;
+  /** How long the limit must be passed before a pause. Default 2 s. */
+  sustainMs?: number;
+  /** Longest single pause: the job always gets to run again. Default 15 s. */
+  maxPauseMs?: number;
+  /** Least running time between two pauses: at worst the job runs minRun of every minRun+maxPause. Default 5 s. */
+  minRunMs?: number;
+  /** Sampling interval. Default 1 s. */
+  intervalMs?: number;
+}
+
+export type NormalizedGovern = Required<GovernOptions>;
+
+export const GOVERN_DEFAULTS: Readonly<Omit<NormalizedGovern, 'enabled'>> = Object.freeze({
+  maxIoPressure: 50,
+  resumeBelow: 20,
+  maxDirty: 90,
+  sustainMs: 2000,
+  maxPauseMs: 15_000,
+  minRunMs: 5000,
+  intervalMs: 1000,
+});
+
+export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultOn: boolean): NormalizedGovern {
+  const o: GovernOptions = typeof v === 'boolean' ? { enabled: v } : (v ?? {});
+  if (typeof o !== 'object' || o === null) throw invalidOption('govern', v, 'true, false or an object of governor options');
+  const pct = (name: keyof GovernOptions, x: unknown, d: number): number => {
+    if (x === undefined) return d;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 100) throw invalidOption(`govern.${name}`, x, 'a percentage from 0 to 100');
+    return x;
+  };
+  const ms = (name: keyof GovernOptions, x: unknown, d: number, min = 0): number => {
+    if (x === undefined) return d;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min) throw invalidOption(`govern.${name}`, x, `a number of milliseconds >= ${min}`);
+    return Math.round(x);
+  };
+  const g = GOVERN_DEFAULTS;
+  const out: NormalizedGovern = {
+    enabled: o.enabled ?? defaultOn,
+    maxIoPressure: pct('maxIoPressure', o.maxIoPressure, g.maxIoPressure),
+    resumeBelow: pct('resumeBelow', o.resumeBelow, g.resumeBelow),
+    maxDirty: pct('maxDirty', o.maxDirty, g.maxDirty),
+    sustainMs: ms('sustainMs', o.sustainMs, g.sustainMs),
+    maxPauseMs: ms('maxPauseMs', o.maxPauseMs, g.maxPauseMs, 100),
+    minRunMs: ms('minRunMs', o.minRunMs, g.minRunMs),
+    intervalMs: ms('intervalMs', o.intervalMs, g.intervalMs, 50),
+  };
+  if (out.resumeBelow > out.maxIoPressure) throw invalidOption('govern.resumeBelow', out.resumeBelow, `at most maxIoPressure (${out.maxIoPressure})`);
+  return out;
+}

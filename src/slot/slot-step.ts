@@ -1,0 +1,46 @@
+import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
+import type { HeldLock } from '../lock/held-lock.ts';
+import type { RunRecord } from '../lock/record.ts';
+import type { RunContext } from '../run/context.ts';
+import type { RunResult } from '../run/result.ts';
+import { signalNumber } from '../terminate/signal-group.ts';
+import { formatDuration } from '../util/duration.ts';
+import { slotFiles, tryTakeSlot, waitForSlot, type Slot } from './slot.ts';
+
+/**
+ * Take a slot of `--slot` before the gate looks, holding the job's lock meanwhile (later ticks
+ * skip): runs due the same minute then go one after another, and each gate look sees the system
+ * after the previous heavy run. The slot is held with the lock and released with it.
+ */
+export async function slotStep(ctx: RunContext, slot: Slot, lock: HeldLock, record: RunRecord, result: RunResult, maxWaitMs: number): Promise<{ proceed: boolean; waitedMs: number }> {
+  const { now } = ctx;
+  const label = `slot ${slot.name} (${slot.count} of ${slot.count} busy)`;
+  const fast = tryTakeSlot(slotFiles(ctx.lockDir, slot));
+  if (fast) {
+    lock.holdAlongside(fast.fd);
+    return { proceed: true, waitedMs: 0 };
+  }
+  const since = now();
+  record.phase = 'waiting-slot';
+  record.hold = { kind: 'slot', since, giveUpAt: since + maxWaitMs, signals: [label] };
+  record.updatedAt = since;
+  lock.write(record);
+  ctx.log.log('info', 'slot-waiting', `waiting at most ${formatDuration(maxWaitMs)} for ${label}`, { slot: slot.name, count: slot.count, maxWaitMs });
+  const got = await waitForSlot(slot, { lockDir: ctx.lockDir, maxWaitMs, now, signal: ctx.interrupts.signal });
+  record.hold = null;
+  record.phase = 'starting';
+  result.waitedMs += got.waitedMs;
+  if (got.fd !== undefined) {
+    lock.holdAlongside(got.fd);
+    lock.write(record);
+    ctx.log.log('info', 'slot-acquired', `took slot ${slot.name} #${got.index} after ${formatDuration(got.waitedMs)}`, { slot: slot.name, index: got.index, waitedMs: got.waitedMs });
+    return { proceed: true, waitedMs: got.waitedMs };
+  }
+  const received = ctx.interrupts.received;
+  result.outcome = 'deferred-then-skipped';
+  result.reason = got.interrupted ? `interrupted by ${received ?? 'signal'} while waiting for slot ${slot.name}` : `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`;
+  result.exitCode = got.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : ctx.o.skipExitCode;
+  ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
+  ctx.log.log('info', 'skipped', result.reason, { slot: slot.name, waitedMs: got.waitedMs, exitCode: result.exitCode });
+  return { proceed: false, waitedMs: got.waitedMs };
+}
