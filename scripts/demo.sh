@@ -25,14 +25,15 @@ echo "   exit status: $?"
 wait
 echo
 echo "# 5. ioguard check: the system's I/O health, the same look the gate in 'run' takes:"
-ioguard check --path /tmp | tail -n 4
+ioguard check --path /tmp | tail -n 6
 echo
 echo "# 6. Every decision, one JSON line each ($IOGUARD_LOG_FILE), shown whole:"
 echo "#    time, job and event first, then the line's other fields (jq or pino-pretty read the file too)"
 node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
   for (const line of lines) {
-    const { time, level, pid, job, event, msg, ...rest } = JSON.parse(line);
-    console.log(`${time.slice(11, 23)} ${level.padEnd(5)} ${job} ${event}: ${msg}`);
+    const { time, level, pid, hostname, job, event, msg, ...rest } = JSON.parse(line);
+    const label = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" }[level] ?? String(level);
+    console.log(`${new Date(time).toISOString().slice(11, 23)} ${label.padEnd(5)} ${job} ${event}: ${msg}`);
     if (Object.keys(rest).length > 0) console.log(`    ${JSON.stringify({ pid, ...rest })}`);
   }' "$IOGUARD_LOG_FILE"
