@@ -7,6 +7,32 @@ import { IoguardError } from '../errors/ioguard-error.ts';
 // Node has no flock(2); this costs one ~2.5 ms exec (docs/decisions.md).
 const CONFLICT = 75;
 
+/** Where util-linux installs flock(1); searched in this order, never through $PATH. */
+export const FLOCK_CANDIDATES: readonly string[] = ['/usr/bin/flock', '/bin/flock', '/usr/sbin/flock', '/sbin/flock', '/usr/local/bin/flock'];
+let flockPath: string | undefined;
+
+/**
+ * The flock(1) binary, found once by absolute path: a root wrapper run from cron must not exec
+ * whatever `flock` comes first on a PATH a user may write to. Only a regular executable that
+ * no one but its owner (root or this user) may write qualifies.
+ */
+export function flockBinary(candidates: readonly string[] = FLOCK_CANDIDATES): string {
+  if (flockPath !== undefined && candidates === FLOCK_CANDIDATES) return flockPath;
+  const uid = process.getuid?.() ?? 0;
+  for (const path of candidates) {
+    try {
+      const st = statSync(path);
+      if (st.isFile() && (st.mode & 0o111) !== 0 && (st.mode & 0o022) === 0 && (st.uid === 0 || st.uid === uid)) {
+        if (candidates === FLOCK_CANDIDATES) flockPath = path;
+        return path;
+      }
+    } catch {
+      // Not there: try the next place.
+    }
+  }
+  throw new IoguardError('ERR_LOCK', `flock(1) from util-linux is not installed (looked in ${candidates.join(', ')})`);
+}
+
 /** Open (creating) a lock file without following symlinks. The fd is close-on-exec: jobs never inherit it. */
 export function openLockFile(path: string): number {
   let fd: number;
@@ -47,7 +73,7 @@ function outcome(status: number | null, error: Error | undefined, path: string):
 
 /** Try once, without waiting. True when this process now holds the exclusive lock. */
 export function tryFlock(fd: number, path: string): boolean {
-  const r = spawnSync('flock', ['-n', '-E', String(CONFLICT), '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+  const r = spawnSync(flockBinary(), ['-n', '-E', String(CONFLICT), '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
   return outcome(r.status, r.error, path);
 }
 
@@ -55,7 +81,7 @@ export function tryFlock(fd: number, path: string): boolean {
 export function waitFlock(fd: number, path: string, ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const seconds = Math.max(0.01, ms / 1000).toFixed(2);
-    const child = spawn('flock', ['-w', seconds, '-E', String(CONFLICT), '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+    const child = spawn(flockBinary(), ['-w', seconds, '-E', String(CONFLICT), '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
     const onAbort = (): void => void child.kill('SIGKILL');
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error) => reject(new IoguardError('ERR_LOCK', `cannot lock ${path}: ${error.message}`, { cause: error })));
