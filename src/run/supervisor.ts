@@ -60,13 +60,14 @@ export class Supervisor {
         onPause: (p) => {
           record.hold = { kind: 'paused', since: p.since, giveUpAt: null, signals: p.signals };
           record.updatedAt = p.since;
-          lock.write(record);
+          // The job runs: a failing record write is reported, never thrown out of the governor's timer.
+          lock.update(record, o.onRecordProblem);
           log?.log('info', 'paused', `paused for pressure (SIGSTOP to group ${o.pgid}, at most ${formatDuration(o.govern?.maxPauseMs ?? 0)}): ${p.signals.join(', ')}`, { signals: p.signals, maxPauseMs: o.govern?.maxPauseMs });
         },
         onResume: (r) => {
           record.hold = null;
           record.updatedAt = o.now();
-          lock.write(record);
+          lock.update(record, o.onRecordProblem);
           log?.log('info', 'resumed', `resumed after ${formatDuration(r.pausedMs)} (${r.reason}): ${r.signals.join(', ')}`, { pausedMs: r.pausedMs, reason: r.reason, signals: r.signals });
         },
       });
