@@ -119,13 +119,29 @@ export class Governor {
   }
 
   private pause(signals: string[], t: number): void {
-    if (!signalGroup(this.g.pgid, 'SIGSTOP')) return;
+    const seconds = Math.ceil((this.g.o.maxPauseMs + 2000) / 1000);
+    // Resume guarantee that outlives the wrapper: SIGKILL of ioguard must not leave the job stopped
+    // forever. Started before the SIGSTOP, by absolute path (no PATH lookup in a root wrapper); if it
+    // cannot start, the job is not paused.
+    let watchdog: ChildProcess;
+    try {
+      watchdog = spawn('/bin/sh', ['-c', `sleep ${seconds}; kill -CONT -- -${this.g.pgid} 2>/dev/null`], { detached: true, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
+    } catch {
+      return;
+    }
+    watchdog.on('error', () => {});
+    watchdog.unref();
+    if (watchdog.pid === undefined || !signalGroup(this.g.pgid, 'SIGSTOP')) {
+      try {
+        watchdog.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+      return;
+    }
+    this.watchdog = watchdog;
     this.pausedAt = t;
     this.pauses++;
-    const seconds = Math.ceil((this.g.o.maxPauseMs + 2000) / 1000);
-    // Resume guarantee that outlives the wrapper: SIGKILL of ioguard must not leave the job stopped forever.
-    this.watchdog = spawn('sh', ['-c', `sleep ${seconds}; kill -CONT -- -${this.g.pgid} 2>/dev/null`], { detached: true, stdio: 'ignore' });
-    this.watchdog.unref();
     this.g.onPause({ since: t, signals });
   }
 

@@ -25,8 +25,9 @@ export function skipCause(result: RunResult, lock: LockOutcome, interrupted: boo
   if (lock.kind === 'busy') return BUSY_CAUSE[lock.reason];
   if (result.outcome !== 'skipped' && result.outcome !== 'deferred-then-skipped') return null;
   if (interrupted) return 'interrupted';
-  // The gate always leaves its figures; a skip before it is the fleet lock's (busy on another host, or unreachable).
-  return result.figures !== null ? 'pressure' : 'fleet';
+  // The gate always leaves its figures, and a slot that stayed busy defers-then-skips; a plain skip
+  // before the gate is the fleet lock's (busy on another host, or unreachable).
+  return result.figures !== null || result.outcome === 'deferred-then-skipped' ? 'pressure' : 'fleet';
 }
 
 /** The history line of one invocation. */

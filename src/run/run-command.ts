@@ -121,6 +121,12 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     record.command = job.command;
     record.startedAt = jobStartedAt;
     record.deadline = o.timeoutMs === undefined ? null : jobStartedAt + o.timeoutMs;
+    // A signal that arrived during the gate's look or execa's import: the command never runs a line.
+    if (skippedByInterrupt(ctx, result)) {
+      closeGate(job.gate);
+      await job.exited;
+      return result;
+    }
     // The job waits at the gate until its identity is on disk: a run we cannot record never begins.
     try {
       lock.write(record);
