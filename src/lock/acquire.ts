@@ -41,29 +41,61 @@ type Attempt =
   /** We hold the flock over an orphan past its deadline: end it before deciding. */
   | { got: false; previous: PreviousRun; overdueFd: number };
 
-/** One try: take the flock if free, then judge the record. An orphaned or stuck job keeps the job busy. */
-function attempt(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>, fd = openLockFile(paths.lock), got = tryFlock(fd, paths.lock)): Attempt {
-  // The lock file was unlinked (lock folder removed) between our open and our flock: lock the new one.
-  if (got && !stillNamed(fd, paths.lock)) {
+/**
+ * One try: take the flock if free, then judge the record. An orphaned or stuck job keeps the job busy.
+ * The fd is ours until it is closed or handed on (to the held lock or as the overdue fd): a throw
+ * before that closes it, so a failing try never leaks a descriptor.
+ */
+function attempt(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>, fd = openLockFile(paths.lock), lockedAlready = false): Attempt {
+  let owned = true;
+  const letGo = (): void => {
+    owned = false;
     closeFd(fd);
-    return attempt(o, paths);
-  }
-  const read = readRecord(paths.record);
-  const previous = judgePrevious(read, { lockHeldByOther: !got, bootId: o.bootId, now: o.now(), stuckAfterMs: o.stuckAfterMs, roots: o.roots });
-  if (got && (previous.kind === 'none' || previous.kind === 'stale')) {
-    if (previous.kind === 'stale') {
-      const aside = read.kind === 'corrupt' ? setAsideRecord(paths.record) : undefined;
-      o.onEvent?.('reclaimed', { reason: previous.reason, previous: previous.record ?? undefined, excerpt: previous.excerpt, setAside: aside });
+  };
+  try {
+    const got = lockedAlready || tryFlock(fd, paths.lock);
+    // The lock file was unlinked (lock folder removed) between our open and our flock: lock the new one.
+    if (got && !stillNamed(fd, paths.lock)) {
+      letGo();
+      return attempt(o, paths);
     }
-    return { got: true, lock: new HeldLock(o.name, paths, fd), previous };
+    const read = readRecord(paths.record);
+    const previous = judgePrevious(read, { lockHeldByOther: !got, bootId: o.bootId, now: o.now(), stuckAfterMs: o.stuckAfterMs, roots: o.roots });
+    if (got && (previous.kind === 'none' || previous.kind === 'stale')) {
+      if (previous.kind === 'stale') {
+        const aside = read.kind === 'corrupt' ? setAsideRecord(paths.record) : undefined;
+        o.onEvent?.('reclaimed', { reason: previous.reason, previous: previous.record ?? undefined, excerpt: previous.excerpt, setAside: aside });
+      }
+      const lock = new HeldLock(o.name, paths, fd);
+      owned = false;
+      return { got: true, lock, previous };
+    }
+    if (got && isOverdue(previous, o.now(), o.killAfterMs)) {
+      owned = false;
+      return { got: false, previous, overdueFd: fd };
+    }
+    // We hold the flock over an orphaned job: carry its evidence forward so later ticks can call it stuck.
+    if (got && previous.kind !== 'none' && previous.kind !== 'stale' && previous.record) {
+      tryWrite(paths.record, { ...previous.record, evidence: previous.evidence, updatedAt: o.now() });
+    }
+    letGo();
+    return { got: false, previous };
+  } catch (error) {
+    if (owned) closeFd(fd);
+    throw error;
   }
-  if (got && isOverdue(previous, o.now(), o.killAfterMs)) return { got: false, previous, overdueFd: fd };
-  // We hold the flock over an orphaned job: carry its evidence forward so later ticks can call it stuck.
-  if (got && previous.kind !== 'none' && previous.kind !== 'stale' && previous.record) {
-    tryWrite(paths.record, { ...previous.record, evidence: previous.evidence, updatedAt: o.now() });
+}
+
+/** Open the lock file and wait for its flock; the fd when locked, undefined (fd closed) when not. Never leaks it on a throw. */
+async function waitForLock(path: string, ms: number, signal?: AbortSignal): Promise<number | undefined> {
+  const fd = openLockFile(path);
+  let got = false;
+  try {
+    got = await waitFlock(fd, path, ms, signal);
+  } finally {
+    if (!got) closeFd(fd);
   }
-  closeFd(fd);
-  return { got: false, previous };
+  return got ? fd : undefined;
 }
 
 /** Evidence is a courtesy to later ticks: a full or missing folder must not fail this one. */
@@ -116,9 +148,8 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
     if (replaced.kind === 'stuck') return { kind: 'stuck', previous: replaced.previous, waitedMs: waited() };
     a = await endOverdue(o, paths, attempt(o, paths));
     if (!a.got) {
-      const fd = openLockFile(paths.lock);
-      const got = await waitFlock(fd, paths.lock, o.killAfterMs + 10_000, o.signal);
-      a = got ? await endOverdue(o, paths, attempt(o, paths, fd, true)) : (closeFd(fd), { got: false, previous: a.previous });
+      const fd = await waitForLock(paths.lock, o.killAfterMs + 10_000, o.signal);
+      a = fd !== undefined ? await endOverdue(o, paths, attempt(o, paths, fd, true)) : { got: false, previous: a.previous };
     }
     if (a.got) return { kind: 'acquired', lock: a.lock, previous: a.previous, waitedMs: waited() };
     if (a.previous.kind === 'stuck') return { kind: 'stuck', previous: a.previous, waitedMs: waited() };
@@ -157,10 +188,11 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
         await new Promise((r) => setTimeout(r, Math.min(1000, remaining)));
         a = await endOverdue(o, paths, attempt(o, paths));
       } else {
-        const fd = openLockFile(paths.lock);
-        const got = await waitFlock(fd, paths.lock, remaining, o.signal);
-        if (got) leaveSlot();
-        a = got ? await endOverdue(o, paths, attempt(o, paths, fd, true)) : (closeFd(fd), a);
+        const fd = await waitForLock(paths.lock, remaining, o.signal);
+        if (fd !== undefined) {
+          leaveSlot();
+          a = await endOverdue(o, paths, attempt(o, paths, fd, true));
+        }
       }
       if (a.got) return { kind: 'acquired', lock: a.lock, previous: a.previous, waitedMs: waited() };
       if (a.previous.kind === 'stuck') return { kind: 'stuck', previous: a.previous, waitedMs: waited() };
@@ -181,8 +213,11 @@ const SLOT_HANDOVER_MS = 1000;
 
 async function takeWaitSlot(path: string, handoverMs: number): Promise<number | undefined> {
   const fd = openLockFile(path);
-  if (tryFlock(fd, path)) return fd;
-  if (handoverMs > 0 && (await waitFlock(fd, path, handoverMs))) return fd;
-  closeFd(fd);
-  return undefined;
+  let got = false;
+  try {
+    got = tryFlock(fd, path) || (handoverMs > 0 && (await waitFlock(fd, path, handoverMs)));
+  } finally {
+    if (!got) closeFd(fd);
+  }
+  return got ? fd : undefined;
 }

@@ -53,8 +53,13 @@ export class HeldLock {
     try {
       makeDir(dirname(this.paths.lock), 0o700);
       const fd = openLockFile(this.paths.lock);
-      if (!tryFlock(fd, this.paths.lock)) {
-        closeFd(fd);
+      let locked = false;
+      try {
+        locked = tryFlock(fd, this.paths.lock);
+      } finally {
+        if (!locked) closeFd(fd);
+      }
+      if (!locked) {
         return `lock folder ${dirname(this.paths.lock)} was removed and another invocation has since taken the job's lock; this run goes on unrecorded`;
       }
       this.fds.push(fd);
