@@ -1,5 +1,11 @@
 /** Signals that end a run: passed to the job's group, bounded by --kill-after. */
-const ENDING: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+const ENDING: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
+/**
+ * SIGALRM says "time is up now", as it does to timeout(1): the running job is timed out at once
+ * (its group gets --kill-signal, then SIGKILL after the grace; exit 124). Before the job starts it
+ * ends the wait like TERM. Without a listener it would kill the wrapper and orphan the job.
+ */
+const ALARM: NodeJS.Signals = 'SIGALRM';
 /** Signals that ask a job something (report progress, reopen logs): passed on, never bounded. */
 const PASSED: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGUSR2'];
 
@@ -21,14 +27,15 @@ export function shieldInspector(): void {
 /**
  * Signals sent to the wrapper (and an external AbortSignal). Before the job starts, TERM/INT/HUP
  * abort the wait; once it runs they go to the job's process group and the wrapper exits after the
- * job does. With `forwardSignals` (the CLI) USR1 and USR2 go to the running job's group as they
- * are, and are ignored before it starts.
+ * job does. With `forwardSignals` (the CLI) QUIT ends a run the same way, USR1 and USR2 go to the
+ * running job's group as they are (ignored before it starts), and ALRM times the job out now.
  */
 export class Interrupts {
   readonly controller = new AbortController();
   received: NodeJS.Signals | null = null;
   private target: ((signal: NodeJS.Signals) => void) | undefined;
   private pass: ((signal: NodeJS.Signals) => void) | undefined;
+  private alarm: (() => void) | undefined;
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
   private readonly external: AbortSignal | undefined;
   private readonly onExternal = (): void => this.deliver('SIGTERM');
@@ -38,6 +45,7 @@ export class Interrupts {
     if (forwardSignals) {
       for (const signal of ENDING) this.listen(signal, () => this.deliver(signal));
       for (const signal of PASSED) this.listen(signal, () => this.pass?.(signal));
+      this.listen(ALARM, () => (this.alarm ? this.alarm() : this.deliver(ALARM)));
     }
     this.external = external;
     if (external?.aborted) this.deliver('SIGTERM');
@@ -53,10 +61,11 @@ export class Interrupts {
     return this.controller.signal;
   }
 
-  /** From now on ending signals go to `target` (the running job) and USR1/USR2 to `pass`. */
-  forwardTo(target: (signal: NodeJS.Signals) => void, pass?: (signal: NodeJS.Signals) => void): void {
+  /** From now on ending signals go to `target` (the running job), USR1/USR2 to `pass`, SIGALRM to `alarm`. */
+  forwardTo(target: (signal: NodeJS.Signals) => void, pass?: (signal: NodeJS.Signals) => void, alarm?: () => void): void {
     this.target = target;
     this.pass = pass;
+    this.alarm = alarm;
   }
 
   private deliver(signal: NodeJS.Signals): void {
@@ -70,5 +79,6 @@ export class Interrupts {
     this.external?.removeEventListener('abort', this.onExternal);
     this.target = undefined;
     this.pass = undefined;
+    this.alarm = undefined;
   }
 }

@@ -181,15 +181,20 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
         ctx.log.log('info', 'signal-forwarded', `passed ${signal} to process group ${pid}`, { signal });
         signalGroup(pid, signal);
       },
+      () => timeOut('SIGALRM'),
     );
-    const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => {
+    let timedOutAfter = '';
+    const timeOut = (cause: 'deadline' | 'SIGALRM'): void => {
+      if (termination.timedOut) return;
+      timedOutAfter = cause === 'deadline' ? `after ${formatDuration(o.timeoutMs as number)}` : `by SIGALRM after ${formatDuration(now() - jobStartedAt)}`;
       record.phase = 'terminating';
       supervisor.releasePause();
-      const line = `ioguard: job "${ctx.name}" timed out after ${formatDuration(o.timeoutMs as number)}; sending ${o.killSignal} to process group ${pid}`;
+      const line = `ioguard: job "${ctx.name}" timed out ${timedOutAfter}; sending ${o.killSignal} to process group ${pid}`;
       ctx.report(line, 'alert');
-      ctx.log.log('warn', 'timed-out', line.slice(9), { timeoutMs: o.timeoutMs, signal: o.killSignal });
+      ctx.log.log('warn', 'timed-out', line.slice(9), { timeoutMs: o.timeoutMs ?? null, signal: o.killSignal, cause });
       void termination.timeout();
-    }, o.timeoutMs);
+    };
+    const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => timeOut('deadline'), o.timeoutMs);
     const exit = await Promise.race([job.exited, termination.leaderSurvived.then(() => undefined)]);
     timer?.clear();
     supervisor.stop();
@@ -211,7 +216,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     if (termination.timedOut) {
       result.outcome = 'timed-out';
       result.exitCode = EXIT.timedOut;
-      result.reason = `timed out after ${formatDuration(o.timeoutMs as number)}`;
+      result.reason = `timed out ${timedOutAfter}`;
     } else {
       result.exitCode = exit ? exit.status : EXIT.stuck;
       result.outcome = exit && exit.status === 0 ? 'completed' : 'failed';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readPidStat } from '../../src/proc/processes.ts';
-import { finished, readJobRecord, sandboxes, sleep, startIoguard, until } from '../helpers/cli.ts';
+import { BIN, finished, readJobRecord, sandboxes, sleep, startIoguard, until } from '../helpers/cli.ts';
 
 const box = sandboxes();
 
@@ -80,5 +80,37 @@ console.log('alive');
     const r = await done;
     assert.equal(r.code, 0);
     assert.match(r.stdout, /guarded completed\nalive\n/);
+  });
+});
+
+describe('SIGQUIT and SIGALRM sent to the wrapper', () => {
+  it('SIGQUIT goes to the job\'s group like TERM: the job handles it, the wrapper passes its status, nothing is orphaned', async () => {
+    const b = box();
+    const out = join(b.dir, 'got');
+    const job = ['sh', '-c', `trap 'echo quit >> ${out}; exit 3' QUIT; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`];
+    const child = startIoguard(['run', '--no-gate', '--name', 'quit', '--', ...job], { env: b.env });
+    const j = await until(() => b.events().some((e) => e.event === 'started') && readJobRecord(b, 'quit')?.job, 10_000, 'job running');
+    child.kill('SIGQUIT');
+    const r = await finished(child, { onExit: true });
+    assert.equal(r.signal, null, 'the wrapper was not killed by SIGQUIT');
+    assert.equal(r.code, 3, 'the job\'s own exit status');
+    assert.equal(readFileSync(out, 'utf8'), 'quit\n');
+    assert.equal(readPidStat(j.pid), undefined, 'the job is gone');
+  });
+
+  it('SIGALRM times the job out now, as timeout(1) does: cascaded wrappers both exit 124 and the inner job gets its signal', async () => {
+    const b = box();
+    const received = join(b.dir, 'int.received');
+    const inner = [process.execPath, BIN, 'run', '--no-gate', '--name', 'inner', '--kill-signal', 'INT', '--timeout', '25s', '--', 'sh', '-c', `trap 'touch ${received}; exit' INT; i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`];
+    const started = Date.now();
+    const outer = startIoguard(['run', '--no-gate', '--name', 'outer', '--kill-signal', 'ALRM', '--timeout', '30s', '--', ...inner], { env: b.env });
+    await until(() => readJobRecord(b, 'inner')?.phase === 'running', 10_000, 'inner job running');
+    outer.kill('SIGALRM');
+    const r = await finished(outer, { onExit: true });
+    assert.equal(r.code, 124, `outer exit status (stderr: ${r.stderr})`);
+    assert.match(r.stderr, /job "outer" timed out by SIGALRM after/);
+    assert.match(r.stderr, /job "inner" timed out by SIGALRM after/);
+    assert.ok(existsSync(received), 'the inner job received its --kill-signal INT');
+    assert.ok(Date.now() - started < 15_000, 'ended long before the 20 s job or the 25 s/30 s deadlines');
   });
 });
