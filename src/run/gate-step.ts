@@ -6,6 +6,7 @@ import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
 import { slotStep } from '../slot/slot-step.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
+import { formatDuration } from '../util/duration.ts';
 import type { RunContext } from './context.ts';
 import type { RunResult } from './result.ts';
 
@@ -20,7 +21,11 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
   let budget = deferMaxMs ?? o.gate.deferMaxMs;
   if (o.slot) {
     const slot = await slotStep(ctx, o.slot, lock, record, result, budget);
-    if (!slot.proceed) return { proceed: false };
+    if (!slot.proceed) {
+      // A slot that stays busy tick after tick starves the job as surely as pressure does.
+      if (ctx.interrupts.received === null) noteStarved(ctx, `slot ${o.slot.name} still busy after ${formatDuration(slot.waitedMs)}`, null);
+      return { proceed: false };
+    }
     budget = Math.max(0, budget - slot.waitedMs);
   }
   if (!o.gate.enabled) {
@@ -53,15 +58,18 @@ export async function gateStep(ctx: RunContext, lock: HeldLock, record: RunRecor
     result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
     ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
     ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
-    if (!gate.interrupted) {
-      const { line, since } = noteStarvedSkip(starvationPath(ctx.lockDir, ctx.name), ctx.name, now(), describeHoldings(gate.holdings), o.gate.starveAfterMs);
-      if (line) {
-        ctx.report(line, 'alert');
-        ctx.log.log('warn', 'starving', line.slice(9), { since, figures: gate.figures, starveAfterMs: o.gate.starveAfterMs });
-      }
-    }
+    if (!gate.interrupted) noteStarved(ctx, describeHoldings(gate.holdings), gate.figures);
     return { proceed: false };
   }
   clearStarvation(starvationPath(ctx.lockDir, ctx.name));
   return { proceed: true, throttled: gate.action === 'throttle', devices: gate.snapshot.path?.disks ?? gate.snapshot.disks.map((d) => d.name) };
+}
+
+/** One more skip for pressure (or a busy slot): once the streak passes --starve-after, one stderr line. */
+function noteStarved(ctx: RunContext, last: string, figures: RunResult['figures']): void {
+  const starveAfterMs = ctx.o.gate.starveAfterMs;
+  const { line, since } = noteStarvedSkip(starvationPath(ctx.lockDir, ctx.name), ctx.name, ctx.now(), last, starveAfterMs);
+  if (!line) return;
+  ctx.report(line, 'alert');
+  ctx.log.log('warn', 'starving', line.slice(9), { since, figures: figures ?? null, starveAfterMs });
 }

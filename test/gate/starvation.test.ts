@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runIoguard, sandbox, sleep } from '../helpers/cli.ts';
+import { finished, runIoguard, sandbox, sleep, startIoguard, until } from '../helpers/cli.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -42,4 +42,20 @@ describe('starvation is loud', () => {
     await sleep(50);
     assert.equal((await runIoguard(args, { env: b.env })).stderr, '');
   });
+
+  it('a slot that stays busy tick after tick starves the job too: reported once, naming the slot', async () => {
+    const holder = startIoguard(['run', '--no-gate', '--name', 'hog', '--slot', 'disk', '--', 'sleep', '5'], { env: b.env });
+    await until(() => b.events().some((e) => e.event === 'started' && e.job === 'hog'), 10_000, 'the slot holder running');
+    const tick = () => runIoguard(['run', '--no-gate', '--name', 'queued', '--slot', 'disk', '--defer-max', '100ms', '--starve-after', '300ms', '--', 'true'], { env: b.env });
+    const first = await tick();
+    assert.equal(first.code, 75);
+    assert.equal(first.stderr, '');
+    await sleep(400);
+    const second = await tick();
+    assert.equal(second.code, 75);
+    assert.match(second.stderr, /^ioguard: job "queued" starved by pressure: skipped 2 times in .*never started; last: slot disk still busy after \d+ms\n$/);
+    holder.kill('SIGTERM');
+    await finished(holder);
+  });
 });
+
