@@ -4,12 +4,12 @@ import { isIoguardError } from '../errors/ioguard-error.ts';
 import type { LockOutcome } from '../lock/acquire.ts';
 import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
 import { liveJobProcesses } from '../lock/job-processes.ts';
-import { judgePrevious } from '../lock/judge.ts';
+import { judgePrevious, type PreviousRun } from '../lock/judge.ts';
 import { jobPaths } from '../lock/lock-dir.ts';
 import { readRecord, removeRecord, writeRecord } from '../lock/record.ts';
 import { overdueLine, recordedPolicy, terminateRecorded } from '../lock/replace.ts';
 import { selfIdentity } from '../proc/self.ts';
-import { holderInfo } from '../run/describe-previous.ts';
+import { holderInfo, stuckLine } from '../run/describe-previous.ts';
 import type { RunContext } from '../run/context.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
 import type { AcquireResult, FleetBackend } from './backend.ts';
@@ -79,16 +79,37 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     lease.start();
     const interval = Math.max(200, Math.min(1000, run.fleet.heartbeatMs));
     let overdue = false;
-    while (liveJobProcesses(record, ctx.roots).length > 0 && !ctx.interrupts.received) {
+    let ending: Promise<void> | undefined;
+    let stuck: Extract<PreviousRun, { kind: 'stuck' }> | undefined;
+    while (!stuck && liveJobProcesses(record, ctx.roots).length > 0 && !ctx.interrupts.received) {
       // The keeper holds the flock, so no later start can end the orphan at its deadline: it does (issue 8).
       if (!overdue && orphan.deadline !== null && ctx.now() > orphan.deadline + (orphan.killAfterMs ?? ctx.o.killAfterMs)) {
         overdue = true;
         const policy = recordedPolicy(orphan, ctx.o.killAfterMs);
         ctx.report(overdueLine(ctx.name, orphan, policy, ctx.now()), 'alert');
         ctx.log.log('warn', 'overdue', 'ending the adopted orphan past its deadline', { job, deadline: orphan.deadline, signal: policy.signal });
-        void terminateRecorded(ctx, record, true, policy);
+        ending = terminateRecorded(ctx, record, true, policy).then(
+          (ended) => void (ended.kind === 'stuck' && (stuck = ended.previous)),
+          (error: unknown) => ctx.log.log('error', 'overdue', `could not end the adopted orphan: ${(error as Error).message}`, { job }),
+        );
       }
       await new Promise((r) => setTimeout(r, interval));
+    }
+    // Its processes are gone, but the termination may still be deciding: its verdict counts.
+    if (!ctx.interrupts.received) await ending;
+    if (stuck) {
+      // As without a fleet (lock/acquire.ts): the record and the fleet row say stuck, later starts exit 76.
+      writeRecord(paths.record, { ...record, phase: 'stuck', survivors: stuck.evidence, evidence: stuck.evidence, updatedAt: ctx.now() });
+      await lease.release('stuck');
+      lease = undefined;
+      const line = stuckLine(ctx.name, stuck, ctx.now());
+      result.holder = holderInfo(stuck, ctx.now());
+      result.outcome = 'stuck';
+      result.exitCode = EXIT.stuck;
+      result.reason = line.replace(/^ioguard: job "[^"]*" not started: /, '');
+      ctx.report(line, 'alert');
+      ctx.log.log('error', 'stuck', result.reason, { holder: result.holder, evidence: stuck.evidence });
+      return result;
     }
     const ended = !ctx.interrupts.received;
     await lease.release('finished');

@@ -72,9 +72,10 @@ export class PostgresFleet implements FleetBackend {
 
   /** Connect within the connect timeout; throws ERR_FLEET_UNAVAILABLE with one clear line. */
   static async connect(f: NormalizedFleet): Promise<PostgresFleet> {
-    // Loaded only when a fleet URL is given: the local path never pays for the driver.
-    const pg = (await import('pg')).default;
-    const client = new pg.Client({
+    // Loaded only when a fleet URL is given: the local path never pays for the driver. The client
+    // module alone: pg's index also loads its pool and the probe for native bindings.
+    const Client = (await import('pg/lib/client.js')).default;
+    const client = new Client({
       connectionString: f.url,
       connectionTimeoutMillis: f.connectTimeoutMs,
       // The server's own timeouts below say more ("canceling statement due to lock timeout"); this
