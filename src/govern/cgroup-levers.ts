@@ -61,11 +61,19 @@ export class ThrottleLever implements Lever {
   readonly version: 1 | 2;
   /** `MAJ:MIN` of the whole disks to throttle. */
   readonly devices: readonly string[];
+  /** v1: the rules the job had in the cgroup it came from, kept in its own (blk-throttle is flat on v1). */
+  readonly inherited: Readonly<Record<string, Readonly<Record<string, number>>>>;
 
-  constructor(cg: JobCgroup, version: 1 | 2, devices: readonly string[]) {
+  constructor(cg: JobCgroup, version: 1 | 2, devices: readonly string[], inherited: Record<string, Record<string, number>> = {}) {
     this.cg = cg;
     this.version = version;
     this.devices = devices;
+    this.inherited = inherited;
+    if (version === 1) for (const [file, value] of this.inheritedWrites()) cg.write(file, value);
+  }
+
+  private inheritedWrites(): Array<[string, string]> {
+    return Object.entries(this.inherited).flatMap(([file, rules]) => Object.entries(rules).map(([dev, v]): [string, string] => [file, `${dev} ${v}`]));
   }
 
   /** (file, value) pairs that set (on) or clear (off) the limits. */
@@ -75,12 +83,12 @@ export class ThrottleLever implements Lever {
       const v = on ? `rbps=${bps} wbps=${bps} riops=${iops} wiops=${iops}` : 'rbps=max wbps=max riops=max wiops=max';
       return this.devices.map((d) => ['io.max', `${d} ${v}`]);
     }
-    return this.devices.flatMap((d) => [
-      ['blkio.throttle.write_bps_device', `${d} ${on ? bps : 0}`],
-      ['blkio.throttle.write_iops_device', `${d} ${on ? iops : 0}`],
-      ['blkio.throttle.read_bps_device', `${d} ${on ? bps : 0}`],
-      ['blkio.throttle.read_iops_device', `${d} ${on ? iops : 0}`],
-    ] as Array<[string, string]>);
+    // Off restores what the job brought along (0: no rule); on never loosens an inherited rule.
+    const rule = (file: string, d: string, trickle: number): [string, string] => {
+      const kept = this.inherited[`blkio.throttle.${file}`]?.[d] ?? 0;
+      return [`blkio.throttle.${file}`, `${d} ${on ? (kept > 0 ? Math.min(kept, trickle) : trickle) : kept}`];
+    };
+    return this.devices.flatMap((d) => [rule('write_bps_device', d, bps), rule('write_iops_device', d, iops), rule('read_bps_device', d, bps), rule('read_iops_device', d, iops)]);
   }
 
   pause(): boolean {

@@ -19,6 +19,25 @@ export function findCgroupMounts(roots: Pick<ProcRoots, 'procRoot'>): CgroupMoun
   return { v1, v2 };
 }
 
+/**
+ * This process's cgroup in a hierarchy, from /proc/self/cgroup (`7:blkio:/system.slice/cron.service`,
+ * `0::/...` for v2), as a folder under the mount. The job's cgroup goes below it, so what applies
+ * to the wrapper's cgroup (a parent freeze, systemd's tracking of the service) still covers the job.
+ */
+export function ownCgroup(mount: string, controller: string | 'v2', roots: Pick<ProcRoots, 'procRoot'>): string {
+  let text = '';
+  try {
+    text = readFileSync(`${roots.procRoot}/self/cgroup`, 'utf8');
+  } catch {}
+  for (const line of text.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    const [, controllers = '', path = '/'] = m;
+    if (controller === 'v2' ? controllers === '' : controllers.split(',').includes(controller)) return path === '/' ? mount : `${mount}${path}`;
+  }
+  return mount;
+}
+
 /** The controllers a v2 hierarchy offers below its root (`cgroup.controllers`). */
 export function v2Controllers(mount: string): string[] {
   try {
@@ -31,21 +50,22 @@ export function v2Controllers(mount: string): string[] {
 const PARENT = 'ioguard';
 
 /**
- * The job's own cgroup in one hierarchy: `<mount>/ioguard/<job>-<pid>`, made before the job runs
- * (its shell waits at the start gate), removed after it. Root only.
+ * The job's own cgroup in one hierarchy: `<base>/ioguard/<job>-<pid>`, made before the job runs
+ * (its shell waits at the start gate), removed after it; `base` is the wrapper's own cgroup there,
+ * or the hierarchy's root. Root only.
  */
 export class JobCgroup {
-  readonly mount: string;
+  readonly base: string;
   readonly path: string;
 
-  private constructor(mount: string, path: string) {
-    this.mount = mount;
+  private constructor(base: string, path: string) {
+    this.base = base;
     this.path = path;
   }
 
   /** Make the cgroup and put `pid` (the job's gated shell) in it; throws with the errno on failure. */
-  static create(mount: string, name: string, pid: number, setup?: (parent: string) => void): JobCgroup {
-    const parent = `${mount}/${PARENT}`;
+  static create(base: string, name: string, pid: number, setup?: (parent: string) => void): JobCgroup {
+    const parent = `${base}/${PARENT}`;
     const path = `${parent}/${name}-${pid}`;
     // Another run may remove the shared parent between our mkdir calls: try again.
     for (let attempt = 0; ; attempt++) {
@@ -61,7 +81,7 @@ export class JobCgroup {
         if (code !== 'ENOENT' || attempt >= 2) throw error;
       }
     }
-    const cg = new JobCgroup(mount, path);
+    const cg = new JobCgroup(base, path);
     try {
       writeFileSync(`${path}/cgroup.procs`, String(pid));
     } catch (error) {
@@ -94,8 +114,8 @@ export class JobCgroup {
   }
 
   /**
-   * Move what is left (a survivor in D, a daemon the job started in its own session) to the
-   * hierarchy's root and remove the cgroup, retrying for up to ~5 s while the kernel lets go of exiting tasks.
+   * Move what is left (a survivor in D, a daemon the job started in its own session) back to the
+   * base cgroup and remove the cgroup, retrying for up to ~5 s while the kernel lets go of exiting tasks.
    */
   async remove(): Promise<boolean> {
     for (let i = 0; i < 50; i++) {
@@ -108,7 +128,7 @@ export class JobCgroup {
   private removeNow(): boolean {
     for (const pid of this.procs()) {
       try {
-        writeFileSync(`${this.mount}/cgroup.procs`, String(pid));
+        writeFileSync(`${this.base}/cgroup.procs`, String(pid));
       } catch {
         // exited meanwhile
       }
@@ -120,7 +140,7 @@ export class JobCgroup {
     }
     try {
       // The shared parent goes when the last run leaves it (EBUSY while another run uses it).
-      rmdirSync(`${this.mount}/${PARENT}`);
+      rmdirSync(`${this.base}/${PARENT}`);
     } catch {}
     return true;
   }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 import { FreezeLever, ThrottleLever } from './cgroup-levers.ts';
-import { JobCgroup, findCgroupMounts, v2Controllers, type CgroupMounts } from './job-cgroup.ts';
+import { JobCgroup, findCgroupMounts, ownCgroup, v2Controllers, type CgroupMounts } from './job-cgroup.ts';
 import type { Lever, LeverChoice, LeverKind } from './lever.ts';
 import { StopLever } from './stop-lever.ts';
 
@@ -54,10 +54,11 @@ export function openLever(o: OpenLeverOptions): OpenedLever {
 
 function openFreeze(o: OpenLeverOptions, mounts: CgroupMounts): Lever | string {
   const v1 = mounts.v1.get('freezer');
-  if (v1 !== undefined) return new FreezeLever(JobCgroup.create(v1, o.name, o.pgid), 1);
-  // cgroup.freeze exists in every non-root v2 cgroup from kernel 5.2.
+  if (v1 !== undefined) return new FreezeLever(JobCgroup.create(ownCgroup(v1, 'freezer', o.roots), o.name, o.pgid), 1);
+  // cgroup.freeze exists in every non-root v2 cgroup from kernel 5.2, and needs no controller, so the
+  // job's cgroup can sit below the wrapper's (the service keeps tracking it, its limits still apply).
   if (mounts.v2 !== undefined) {
-    const cg = JobCgroup.create(mounts.v2, o.name, o.pgid);
+    const cg = JobCgroup.create(ownCgroup(mounts.v2, 'v2', o.roots), o.name, o.pgid);
     if (existsSync(`${cg.path}/cgroup.freeze`)) return new FreezeLever(cg, 2);
     void cg.remove();
   }
@@ -68,10 +69,16 @@ function openThrottle(o: OpenLeverOptions, mounts: CgroupMounts): Lever | string
   const devices = majMins(o.devices ?? [...(listWholeDisks(o.roots) ?? [])], o.roots);
   if (devices.length === 0) return 'throttle: no block device to throttle';
   const v1 = mounts.v1.get('blkio');
-  if (v1 !== undefined) return new ThrottleLever(JobCgroup.create(v1, o.name, o.pgid), 1, devices);
+  if (v1 !== undefined) {
+    // v1 blk-throttle is flat: a child is not held by its parent's rules, so the job's cgroup starts with a copy of them.
+    const base = ownCgroup(v1, 'blkio', o.roots);
+    const cg = JobCgroup.create(base, o.name, o.pgid, undefined);
+    return new ThrottleLever(cg, 1, devices, readV1Rules(base));
+  }
   const v2 = mounts.v2;
   if (v2 !== undefined && v2Controllers(v2).includes('io')) {
-    // io.max appears in a child only once `io` is enabled in every level's subtree_control above it.
+    // io.max appears in a child only once `io` is enabled in every level's subtree_control above it;
+    // a cgroup with processes (the wrapper's) cannot enable it, so this one sits below the root.
     const cg = JobCgroup.create(v2, o.name, o.pgid, (parent) => {
       writeFileSync(`${v2}/cgroup.subtree_control`, '+io');
       writeFileSync(`${parent}/cgroup.subtree_control`, '+io');
@@ -88,6 +95,22 @@ function majMins(names: readonly string[], roots: Pick<ProcRoots, 'sysRoot'>): s
     try {
       out.push(readFileSync(`${roots.sysRoot}/block/${name.replaceAll('/', '!')}/dev`, 'utf8').trim());
     } catch {}
+  }
+  return out;
+}
+
+/** The v1 throttle rules of a cgroup, by file: `{ 'blkio.throttle.write_bps_device': { '7:0': 8388608 } }`. */
+function readV1Rules(cgroup: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const file of ['write_bps_device', 'write_iops_device', 'read_bps_device', 'read_iops_device']) {
+    const rules: Record<string, number> = {};
+    try {
+      for (const line of readFileSync(`${cgroup}/blkio.throttle.${file}`, 'utf8').split('\n')) {
+        const [dev, value] = line.trim().split(/\s+/);
+        if (dev && value && /^\d+:\d+$/.test(dev) && Number(value) > 0) rules[dev] = Number(value);
+      }
+    } catch {}
+    out[`blkio.throttle.${file}`] = rules;
   }
   return out;
 }
