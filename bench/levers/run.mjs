@@ -156,6 +156,14 @@ async function main() {
     process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n`);
     return;
   }
+  // Redraw levers.md from levers.json (after a change to the table), without measuring again.
+  if (process.argv.includes('--report')) {
+    const saved = JSON.parse(await readFile(join(RESULTS_DIR, 'levers.json'), 'utf8'));
+    const config = { ...saved.config, scenarios: SCENARIOS.filter((x) => saved.config.scenarios.includes(x.key)), arms: ARMS.filter((x) => saved.config.arms.includes(x.key)) };
+    const summary = summarizeRuns(saved.runs, config);
+    await writeFile(join(RESULTS_DIR, 'levers.md'), leverTable(summary, { machine: saved.machine, config, scenarios: config.scenarios, arms: config.arms, totalS: saved.wallS, date: saved.date }));
+    return;
+  }
   if (process.getuid?.() !== 0) throw new Error('needs root: loop device, mount, blkio throttle, the job\'s cgroups (run it with sudo)');
   const problems = checkPlatform();
   if (!existsSync('/sys/fs/cgroup/freezer')) problems.push('no cgroup v1 freezer at /sys/fs/cgroup/freezer');
@@ -199,7 +207,7 @@ async function main() {
   const summary = summarizeRuns(runs, config);
   const machine = { kernel: release(), cpus: cpus().length, memGiB: Math.round(totalmem() / 1024 ** 3), cgroup: 'v1 hybrid (freezer, blkio on v1; a v2 mount without the io controller)' };
   const { scenarios, arms, ...knobs } = config;
-  await writeFile(join(RESULTS_DIR, 'levers.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, config: { ...knobs, scenarios: scenarios.map((s) => s.key), arms: arms.map((a) => a.key) }, summary, runs }, null, 1)}\n`);
+  await writeFile(join(RESULTS_DIR, 'levers.json'), `${JSON.stringify({ date: new Date().toISOString(), wallS: Math.round((Date.now() - started) / 1000), machine, config: { ...knobs, scenarios: scenarios.map((s) => s.key), arms: arms.map((a) => a.key) }, summary, runs }, null, 1)}\n`);
   await writeFile(join(RESULTS_DIR, 'levers.md'), leverTable(summary, { machine, config, scenarios, arms, totalS: Math.round((Date.now() - started) / 1000) }));
   process.stderr.write(`bench:levers: wrote bench/results/levers.{json,md} in ${Math.round((Date.now() - started) / 1000)} s\n`);
 }
