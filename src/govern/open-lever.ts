@@ -35,7 +35,7 @@ export function openLever(o: OpenLeverOptions): OpenedLever {
   const stop = new StopLever(o.pgid);
   if (o.choice === 'stop') return { lever: stop };
   const wanted: readonly LeverKind[] = o.choice === 'auto' ? AUTO_ORDER : [o.choice];
-  if (process.getuid?.() !== 0) return { lever: stop, fallback: `--govern-lever ${o.choice} needs root (its own cgroup); pausing with SIGSTOP` };
+  if (process.getuid?.() !== 0) return { lever: stop, fallback: `not root: the ${o.choice === 'auto' ? AUTO_ORDER[0] : o.choice} lever needs the job's own cgroup, which only root can make; pausing with SIGSTOP` };
   const mounts = o.mounts ?? findCgroupMounts(o.roots);
   const problems: string[] = [];
   for (const kind of wanted) {

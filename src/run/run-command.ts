@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { invalidOption } from '../errors/ioguard-error.ts';
 import type { LockOutcome } from '../lock/acquire.ts';
@@ -139,7 +140,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       throw error;
     }
     // The governor's lever: a cgroup lever puts the job in its own cgroup while it still waits at the gate.
-    if (o.govern.enabled) {
+    // Without io PSI the governor never starts (src/govern/governor.ts): no cgroup for it either.
+    if (o.govern.enabled && existsSync(`${ctx.roots.procRoot}/pressure/io`)) {
       const opened = openLever({ choice: o.govern.lever, pgid: pid, name: ctx.name, devices, roots: ctx.roots });
       lever = opened.lever;
       const message = `governor lever: ${lever.describe()}${opened.fallback ? ` (${opened.fallback})` : ''}`;

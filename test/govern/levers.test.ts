@@ -90,6 +90,19 @@ describe('the freeze lever', () => {
     });
   });
 
+  it('a timeout during a freeze thaws the job first, so its TERM handler runs (no SIGKILL needed); the cgroup is removed', { ...v1Freezer, timeout: 120_000 }, async () => {
+    const out = join(b.dir, 'frozen-timeout.out');
+    await withWriter(async () => {
+      const job = ['sh', '-c', 'trap "echo term >> \\"$0\\"; exit 3" TERM; while :; do sleep 0.2; done', out];
+      const r = await runCommand(job, { ...base('frozen-term'), timeoutMs: 10_000, killAfterMs: 30_000, govern: { ...GOVERN, lever: 'freeze', maxPauseMs: 60_000 } });
+      assert.ok(eventsOf('frozen-term', 'paused').length > 0, 'it was frozen when the deadline came');
+      assert.equal(r.timedOut, true);
+      assert.equal(r.isForcefullyTerminated, false, 'TERM was enough: the frozen cgroup was thawed');
+      assert.equal(readFileSync(out, 'utf8'), 'term\n');
+      assert.deepEqual(cgroupsOf('frozen-term'), []);
+    });
+  });
+
   it('removes the job\'s cgroup after a timeout kill', { ...v1Freezer, timeout: 60_000 }, async () => {
     const job = ['sh', '-c', 'sleep 30 & wait'];
     const run = runCommand(job, { ...base('frozen-timeout'), timeoutMs: 1500, killAfterMs: 1000, govern: { ...GOVERN, lever: 'freeze' } });
@@ -191,7 +204,7 @@ describe('choosing a lever', () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, HOME: dir } });
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { kind?: string; fallback?: string };
       assert.equal(out.kind, 'stop', r.stderr);
-      assert.match(String(out.fallback), /needs root/);
+      assert.match(String(out.fallback), /not root: the freeze lever needs .* pausing with SIGSTOP/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
