@@ -140,9 +140,12 @@ export class Governor {
     }
     watchdog.on('error', () => {});
     watchdog.unref();
-    if (watchdog.pid === undefined || !this.lever.pause()) {
+    // A failed spawn has no pid, and ChildProcess.kill() on it signalled an uninitialised pid here
+    // (strace: kill(27262977, SIGKILL); 0 would be our own group): nothing started, nothing to kill.
+    if (watchdog.pid === undefined) return;
+    if (!this.lever.pause()) {
       try {
-        watchdog.kill('SIGKILL');
+        process.kill(-watchdog.pid, 'SIGKILL');
       } catch {
         // already gone
       }

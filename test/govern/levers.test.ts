@@ -291,4 +291,31 @@ describe('the governor\'s own rules', () => {
       rmSync(procRoot, { recursive: true, force: true });
     }
   });
+  it('the watchdog thaws a frozen job by itself when the wrapper never resumes it (wrapper killed mid-pause)', { ...v1Freezer, timeout: 30_000 }, async () => {
+    const procRoot = mkdtempSync(join(tmpdir(), 'ioguard-proc-'));
+    const child = sleeper();
+    const cg = JobCgroup.create(FREEZER as string, 'watchdog-thaw', child.pid);
+    const lever = new FreezeLever(cg, 1);
+    try {
+      mkdirSync(join(procRoot, 'pressure'));
+      const psi = (totalUs: number) => writeFileSync(join(procRoot, 'pressure', 'io'), `some avg10=0.00 avg60=0.00 avg300=0.00 total=${totalUs}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n`);
+      writeFileSync(join(procRoot, 'vmstat'), 'nr_dirty 1000\nnr_writeback 0\nnr_dirty_threshold 1000\nnr_dirty_background_threshold 500\n');
+      let t = 0;
+      psi(0);
+      // maxPause 0.5 s: the watchdog undoes the pause ceil(0.5 + 2) = 3 s after it.
+      const g = new Governor({ pgid: child.pid, lever, o: normalizeGovern({ ...GOVERN, sustainMs: 0, minRunMs: 0, maxPauseMs: 500 }, true), roots: { procRoot, sysRoot: '/sys' }, now: () => t, onPause: () => {}, onResume: () => {} });
+      g.start();
+      t = 1000;
+      psi(1_000_000);
+      g.tick();
+      assert.equal(g.pauses, 1);
+      assert.equal(cg.read('freezer.state')?.trim() === 'THAWED', false, 'frozen');
+      // No more ticks and no stop(): as if the wrapper had been SIGKILLed.
+      await until(() => cg.read('freezer.state')?.trim() === 'THAWED', 8000, 'thawed by the watchdog');
+    } finally {
+      await lever.release();
+      rmSync(procRoot, { recursive: true, force: true });
+    }
+    assert.equal(existsSync(cg.path), false);
+  });
 });
