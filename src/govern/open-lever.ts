@@ -39,7 +39,7 @@ export function openLever(o: OpenLeverOptions): OpenedLever {
   const mounts = o.mounts ?? findCgroupMounts(o.roots);
   const problems: string[] = [];
   for (const kind of wanted) {
-    if (kind === 'stop') return { lever: stop, ...(problems.length > 0 && o.choice !== 'auto' ? { fallback: problems.join('; ') } : {}) };
+    if (kind === 'stop') return { lever: stop, ...(problems.length > 0 ? { fallback: `${problems.join('; ')}; pausing with SIGSTOP` } : {}) };
     try {
       const lever = kind === 'freeze' ? openFreeze(o, mounts) : openThrottle(o, mounts);
       if (typeof lever === 'string') problems.push(lever);

@@ -144,7 +144,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     if (o.govern.enabled && existsSync(`${ctx.roots.procRoot}/pressure/io`)) {
       const opened = openLever({ choice: o.govern.lever, pgid: pid, name: ctx.name, devices, roots: ctx.roots });
       lever = opened.lever;
-      const message = `governor lever: ${lever.describe()}${opened.fallback ? ` (${opened.fallback})` : ''}`;
+      const message = `governor lever ${lever.kind}: ${lever.describe()} when paused${opened.fallback ? ` (${opened.fallback})` : ''}`;
       ctx.log.log(opened.fallback && o.govern.lever !== 'auto' ? 'warn' : 'info', 'govern-lever', message, { lever: lever.kind, asked: o.govern.lever, ...(opened.fallback ? { fallback: opened.fallback } : {}) });
     }
     openGate(job.gate);

@@ -188,6 +188,9 @@ describe('choosing a lever', () => {
     const throttle = openLever({ choice: 'throttle', pgid: child.pid, name: 'noblkio', roots: DEFAULT_ROOTS, mounts: none });
     assert.equal(throttle.lever.kind, 'stop');
     assert.match(String(throttle.fallback), /no block I\/O controller/);
+    const auto = openLever({ choice: 'auto', pgid: child.pid, name: 'noauto', roots: DEFAULT_ROOTS, mounts: none });
+    assert.equal(auto.lever.kind, 'stop');
+    assert.match(String(auto.fallback), /^freeze: no cgroup freezer.*pausing with SIGSTOP$/, 'auto says why it uses SIGSTOP too');
     // A v2 mount that offers no io controller (this machine's) is no io.max either.
     if (V2 !== undefined && !readFileSync(join(V2, 'cgroup.controllers'), 'utf8').includes('io')) {
       const v2only = openLever({ choice: 'throttle', pgid: child.pid, name: 'noio', roots: DEFAULT_ROOTS, mounts: { v1: new Map(), v2: V2 } });
