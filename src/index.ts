@@ -28,6 +28,7 @@ export type { ProbeSnapshot, PsiSnapshot, DiskRates, DirtySignal, DStateCensus, 
 export type { GateOptions, OnPressure } from './gate/gate-options.ts';
 export type { IoPriority } from './gate/io-priority.ts';
 export type { GovernOptions } from './govern/govern-options.ts';
+export type { LeverChoice } from './govern/lever.ts';
 export type { Slot } from './slot/slot.ts';
 
 export { IoguardError, isIoguardError, type IoguardErrorCode } from './errors/ioguard-error.ts';

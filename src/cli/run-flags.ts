@@ -3,6 +3,7 @@ import { validateJobName } from '../lock/job-key.ts';
 import type { RunOptions } from '../run/options.ts';
 import { parseIoPriority } from '../gate/io-priority.ts';
 import { parseSlot } from '../slot/slot.ts';
+import { LEVER_CHOICES } from '../govern/lever.ts';
 import { choiceFlag, durationFlag, intFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
@@ -53,7 +54,11 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
     o.nice = Number(nice);
   }
   // --govern / --no-govern (yargs' negation; the last one given wins); absent: the default.
-  o.govern = { maxPauseMs: durationFlag(args, 'max-pause') as number, ...(args.govern === undefined ? {} : { enabled: args.govern === true }) };
+  o.govern = {
+    maxPauseMs: durationFlag(args, 'max-pause') as number,
+    lever: choiceFlag(args, 'govern-lever', LEVER_CHOICES) ?? 'auto',
+    ...(args.govern === undefined ? {} : { enabled: args.govern === true }),
+  };
   const slot = lastValue(args.slot);
   if (slot !== undefined) o.slot = parseSlot(slot, '--slot');
   const name = lastValue(args.name);

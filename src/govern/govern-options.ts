@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
+import { LEVER_CHOICES, type LeverChoice } from './lever.ts';
 
 /** The governor: watches pressure while the job runs and pauses its process group when others suffer. */
 export interface GovernOptions {
@@ -18,6 +19,12 @@ export interface GovernOptions {
   minRunMs?: number;
   /** Sampling interval. Default 1 s. */
   intervalMs?: number;
+  /**
+   * How to hold the job back: 'stop' (SIGSTOP of its process group), 'freeze' (its own cgroup,
+   * frozen), 'throttle' (its own cgroup, block I/O limited), 'auto' (the measured best available).
+   * The cgroup levers need root; otherwise, or without the controller, SIGSTOP with the reason logged. Default 'auto'.
+   */
+  lever?: LeverChoice;
 }
 
 export type NormalizedGovern = Required<GovernOptions>;
@@ -30,6 +37,7 @@ export const GOVERN_DEFAULTS: Readonly<Omit<NormalizedGovern, 'enabled'>> = Obje
   maxPauseMs: 15_000,
   minRunMs: 5000,
   intervalMs: 1000,
+  lever: 'auto',
 });
 
 export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultOn: boolean): NormalizedGovern {
@@ -55,7 +63,9 @@ export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultO
     maxPauseMs: ms('maxPauseMs', o.maxPauseMs, g.maxPauseMs, 100),
     minRunMs: ms('minRunMs', o.minRunMs, g.minRunMs),
     intervalMs: ms('intervalMs', o.intervalMs, g.intervalMs, 50),
+    lever: o.lever ?? g.lever,
   };
+  if (!LEVER_CHOICES.includes(out.lever)) throw invalidOption('govern.lever', o.lever, `one of ${LEVER_CHOICES.join(', ')}`);
   if (out.resumeBelow > out.maxIoPressure) throw invalidOption('govern.resumeBelow', out.resumeBelow, `at most maxIoPressure (${out.maxIoPressure})`);
   return out;
 }

@@ -3,8 +3,9 @@ import { readDirtyPercent } from '../gate/look.ts';
 import { stallPercent } from '../probe/psi-window.ts';
 import { readPsi } from '../proc/psi.ts';
 import type { ProcRoots } from '../proc/roots.ts';
-import { signalGroup } from '../terminate/signal-group.ts';
 import type { NormalizedGovern } from './govern-options.ts';
+import type { Lever } from './lever.ts';
+import { StopLever } from './stop-lever.ts';
 import { othersWaiting } from './others-waiting.ts';
 
 export interface PauseInfo {
@@ -22,6 +23,10 @@ export interface ResumeInfo {
 
 export interface GovernorOptions {
   pgid: number;
+  /** How the job is held back; SIGSTOP of the group when absent. */
+  lever?: Lever;
+  /** The watchdog's shell (default /bin/sh); tests name a missing one to see a pause refused. */
+  watchdogShell?: string;
   o: NormalizedGovern;
   roots: ProcRoots;
   now: () => number;
@@ -32,10 +37,11 @@ export interface GovernorOptions {
 /**
  * While the job runs: every interval, io `some` stall % since the last sample (from PSI totals),
  * the dirty level, and whether processes outside the job wait on I/O. Sustained pressure with
- * others waiting (or dirty pages at the throttle point) → SIGSTOP the job's process group; io
- * below `resumeBelow` and dirty below the limit → SIGCONT. A pause never exceeds maxPauseMs and
+ * others waiting (or dirty pages at the throttle point) → pause the job with its lever (SIGSTOP
+ * of its group, the cgroup freezer, or a blkio/io.max throttle); io below `resumeBelow` and dirty
+ * below the limit → resume. A pause never exceeds maxPauseMs and
  * two pauses are at least minRunMs apart, so the job always finishes. A detached watchdog sends
- * SIGCONT at the bound even if this wrapper dies while the job is stopped.
+ * undoes the pause at the bound even if this wrapper dies while the job is stopped.
  */
 export class Governor {
   private timer: NodeJS.Timeout | undefined;
@@ -51,9 +57,11 @@ export class Governor {
   pauses = 0;
   pausedMs = 0;
   readonly g: GovernorOptions;
+  readonly lever: Lever;
 
   constructor(g: GovernorOptions) {
     this.g = g;
+    this.lever = g.lever ?? new StopLever(g.pgid);
     this.resumedAt = g.now();
   }
 
@@ -121,19 +129,23 @@ export class Governor {
   private pause(signals: string[], t: number): void {
     const seconds = Math.ceil((this.g.o.maxPauseMs + 2000) / 1000);
     // Resume guarantee that outlives the wrapper: SIGKILL of ioguard must not leave the job stopped
-    // forever. Started before the SIGSTOP, by absolute path (no PATH lookup in a root wrapper); if it
+    // forever. Started before the pause, by absolute path (no PATH lookup in a root wrapper); if it
     // cannot start, the job is not paused.
     let watchdog: ChildProcess;
+    const undo = this.lever.undo();
     try {
-      watchdog = spawn('/bin/sh', ['-c', `sleep ${seconds}; kill -CONT -- -${this.g.pgid} 2>/dev/null`], { detached: true, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
+      watchdog = spawn(this.g.watchdogShell ?? '/bin/sh', ['-c', `sleep "$1"; shift; ${undo.script}`, 'ioguard-watchdog', String(seconds), ...undo.args], { detached: true, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
     } catch {
       return;
     }
     watchdog.on('error', () => {});
     watchdog.unref();
-    if (watchdog.pid === undefined || !signalGroup(this.g.pgid, 'SIGSTOP')) {
+    // A failed spawn has no pid, and ChildProcess.kill() on it signalled an uninitialised pid here
+    // (strace: kill(27262977, SIGKILL); 0 would be our own group): nothing started, nothing to kill.
+    if (watchdog.pid === undefined) return;
+    if (!this.lever.pause()) {
       try {
-        watchdog.kill('SIGKILL');
+        process.kill(-watchdog.pid, 'SIGKILL');
       } catch {
         // already gone
       }
@@ -147,7 +159,7 @@ export class Governor {
 
   private resume(reason: ResumeInfo['reason'], signals: string[]): void {
     if (this.pausedAt === undefined) return;
-    signalGroup(this.g.pgid, 'SIGCONT');
+    this.lever.resume();
     const t = this.g.now();
     const pausedMs = t - this.pausedAt;
     this.pausedMs += pausedMs;

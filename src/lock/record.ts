@@ -29,6 +29,8 @@ export interface RunHold {
   giveUpAt: number | null;
   /** Short reasons: `io some 74%`, `slot heavy (1 of 1 busy)`. */
   signals: string[];
+  /** For a pause: how the job is held back (`stop`, `freeze`, `throttle`). */
+  lever?: string;
 }
 
 /** The run record beside the lock, replaced atomically (write + rename). */

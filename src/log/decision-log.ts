@@ -16,6 +16,7 @@ export type DecisionEvent =
   | 'waiting'
   | 'replacing'
   | 'swept'
+  | 'govern-lever'
   | 'signal-forwarded'
   | 'deferred'
   | 'deferral-ended'

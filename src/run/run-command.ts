@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { invalidOption } from '../errors/ioguard-error.ts';
 import type { LockOutcome } from '../lock/acquire.ts';
@@ -19,6 +20,8 @@ import { emptyResult, type RunResult } from './result.ts';
 import { notStarted as spawnFailure, quoteCommand, spawnJob, type SpawnedJob } from './spawn-job.ts';
 import { closeGate, gatedArgv, openGate, resolveCommand } from './start-gate.ts';
 import { Supervisor } from './supervisor.ts';
+import { openLever } from '../govern/open-lever.ts';
+import type { Lever } from '../govern/lever.ts';
 import { recordInvocation } from '../history/record-invocation.ts';
 import { fleetStep } from '../fleet/fleet-step.ts';
 import { adoptOrphan } from '../fleet/adopt-orphan.ts';
@@ -81,6 +84,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   const record = newRecord(ctx);
   let keepRecord = false;
   let lease: FleetLease | undefined;
+  let lever: Lever | undefined;
   const result = emptyResult(ctx.name);
   result.waitedMs = waitedMs;
   try {
@@ -135,6 +139,14 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       await job.exited;
       throw error;
     }
+    // The governor's lever: a cgroup lever puts the job in its own cgroup while it still waits at the gate.
+    // Without io PSI the governor never starts (src/govern/governor.ts): no cgroup for it either.
+    if (o.govern.enabled && existsSync(`${ctx.roots.procRoot}/pressure/io`)) {
+      const opened = openLever({ choice: o.govern.lever, pgid: pid, name: ctx.name, devices, roots: ctx.roots });
+      lever = opened.lever;
+      const message = `governor lever ${lever.kind}: ${lever.describe()} when paused${opened.fallback ? ` (${opened.fallback})` : ''}`;
+      ctx.log.log(opened.fallback && o.govern.lever !== 'auto' ? 'warn' : 'info', 'govern-lever', message, { lever: lever.kind, asked: o.govern.lever, ...(opened.fallback ? { fallback: opened.fallback } : {}) });
+    }
     openGate(job.gate);
     const recordProblem = (message: string): void => {
       ctx.report(`ioguard: job "${ctx.name}": ${message}`, 'alert');
@@ -150,6 +162,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       roots: ctx.roots,
       now,
       govern: o.govern,
+      ...(lever ? { lever } : {}),
       log: ctx.log,
       onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
       onRecordProblem: recordProblem,
@@ -244,6 +257,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     ctx.report(`ioguard: job "${ctx.name}" finished: ${result.outcome}, exit ${result.exitCode}, ${formatDuration(result.durationMs)}`, 'info');
     return result;
   } finally {
+    // Thaw, clear limits, move leftovers out and remove the job's cgroup, whatever happened.
+    await lever?.release();
     await lease?.release(keepRecord ? 'stuck' : 'finished');
     lock.release(keepRecord);
   }

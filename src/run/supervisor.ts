@@ -6,6 +6,7 @@ import type { ProcRoots } from '../proc/roots.ts';
 import type { DecisionLog } from '../log/decision-log.ts';
 import type { NormalizedGovern } from '../govern/govern-options.ts';
 import { Governor } from '../govern/governor.ts';
+import type { Lever } from '../govern/lever.ts';
 import { formatDuration } from '../util/duration.ts';
 import { JobUsage } from '../history/job-usage.ts';
 
@@ -20,6 +21,8 @@ export interface SupervisorOptions {
   now: () => number;
   /** The governor (pause the group under sustained pressure); off when absent or disabled. */
   govern?: NormalizedGovern;
+  /** How the governor holds the job back (src/govern/open-lever.ts); SIGSTOP of the group when absent. */
+  lever?: Lever;
   log?: DecisionLog;
   /** Called once when a process of the job first passes stuckAfter in D without progress. */
   onStuck?: (culprit: RunRecord['evidence'][number]) => void;
@@ -52,17 +55,18 @@ export class Supervisor {
     this.usage = new JobUsage(o.roots);
     if (o.govern?.enabled) {
       const { record, lock, log } = o;
-      this.governor = new Governor({
+      const governor: Governor = new Governor({
         pgid: o.pgid,
+        ...(o.lever ? { lever: o.lever } : {}),
         o: o.govern,
         roots: o.roots,
         now: o.now,
         onPause: (p) => {
-          record.hold = { kind: 'paused', since: p.since, giveUpAt: null, signals: p.signals };
+          record.hold = { kind: 'paused', since: p.since, giveUpAt: null, signals: p.signals, lever: governor.lever.kind };
           record.updatedAt = p.since;
           // The job runs: a failing record write is reported, never thrown out of the governor's timer.
           lock.update(record, o.onRecordProblem);
-          log?.log('info', 'paused', `paused for pressure (SIGSTOP to group ${o.pgid}, at most ${formatDuration(o.govern?.maxPauseMs ?? 0)}): ${p.signals.join(', ')}`, { signals: p.signals, maxPauseMs: o.govern?.maxPauseMs });
+          log?.log('info', 'paused', `paused for pressure (${governor.lever.describe()}, at most ${formatDuration(o.govern?.maxPauseMs ?? 0)}): ${p.signals.join(', ')}`, { signals: p.signals, maxPauseMs: o.govern?.maxPauseMs, lever: governor.lever.kind });
         },
         onResume: (r) => {
           record.hold = null;
@@ -71,6 +75,7 @@ export class Supervisor {
           log?.log('info', 'resumed', `resumed after ${formatDuration(r.pausedMs)} (${r.reason}): ${r.signals.join(', ')}`, { pausedMs: r.pausedMs, reason: r.reason, signals: r.signals });
         },
       });
+      this.governor = governor;
     }
   }
 

@@ -99,7 +99,7 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
         row.holdingSince = new Date(r.hold.since).toISOString();
         row.giveUpAt = r.hold.giveUpAt === null ? null : new Date(r.hold.giveUpAt).toISOString();
         const what = r.hold.kind === 'paused' ? 'paused for pressure' : r.hold.kind === 'slot' ? 'waiting for' : 'held by';
-        row.note = `${what}: ${r.hold.signals.join(', ')}${r.hold.giveUpAt === null ? '' : `; gives up at ${row.giveUpAt}`}`;
+        row.note = `${what}: ${r.hold.signals.join(', ')}${r.hold.giveUpAt === null ? '' : `; gives up at ${row.giveUpAt}`}${typeof r.hold.lever === 'string' ? ` (${r.hold.lever})` : ''}`;
       }
       if (previous.kind === 'stuck') row.note = previous.survivedKill ? 'survived SIGKILL' : `no progress since ${new Date(previous.culprit.unchangedSince).toISOString()}`;
       rows.push(row);

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// bench:levers — which governor lever protects a foreground commit (issue 9). A heavy job writes
+// a fixed amount onto a slow device, wrapped in `ioguard run`, while two foreground probes write
+// to the same device every 100 ms: an O_DIRECT|O_DSYNC 4 KiB "commit" (direct-probe.c) and a
+// buffered append + fsync (../incident/probe.mjs). Scenarios: the job is a buffered bulk writer
+// (dd conv=fsync) or a direct-I/O writer (dd oflag=direct). Arms: no governor, and the governor
+// with each lever (stop, freeze, throttle). Repetitions interleaved (each repetition runs every
+// arm of every scenario once, in a rotated order). Measures, never asserts.
+// Writes bench/results/levers.{json,md}. Needs root; restores everything it changes, even on ^C.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { IOGUARD_BIN } from '../incident/arms.mjs';
+import { createCleanup, installSignalHandlers } from '../incident/cleanup.mjs';
+import { killAllMentioning, run } from '../incident/exec.mjs';
+import { startProbe } from '../incident/probe-client.mjs';
+import { checkPlatform } from '../incident/slow-device.mjs';
+import { createSharedSlowDevice } from './shared-device.mjs';
+import { leverTable, summarizeRuns } from './summary.mjs';
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const PROBE_C = fileURLToPath(new URL('./direct-probe.c', import.meta.url));
+
+const KNOBS = {
+  reps: ['LEVERS_REPS', 3, 'interleaved repetitions of every arm in every scenario'],
+  jobMb: ['LEVERS_JOB_MB', 160, 'MiB the job writes'],
+  deviceMbps: ['LEVERS_DEVICE_MBPS', 8, 'write MiB/s the slow device allows (root blkio rule)'],
+  writeIops: ['LEVERS_WRITE_IOPS', 400, 'write IOPS the slow device allows'],
+  dirtyMb: ['LEVERS_DIRTY_MB', 16, "the slow device's dirty page allowance, MiB"],
+  capS: ['LEVERS_CAP_S', 75, 'longest a job may run before it is ended (counted as not finished)'],
+  settleMaxS: ['LEVERS_SETTLE_MAX_S', 20, 'longest wait for io pressure to fade before a run'],
+  probeMs: ['LEVERS_PROBE_MS', 100, 'probe interval'],
+};
+
+export const SCENARIOS = [
+  { key: 'buffered', title: 'buffered bulk writer (`dd bs=1M conv=fsync`)', dd: ['conv=fsync'] },
+  { key: 'direct', title: 'direct-I/O writer (`dd bs=1M oflag=direct`)', dd: ['oflag=direct'] },
+];
+
+export const ARMS = [
+  { key: 'none', title: 'no governor', flags: ['--no-govern'] },
+  { key: 'stop', title: 'governor + stop (SIGSTOP)', flags: ['--govern', '--govern-lever', 'stop'] },
+  { key: 'freeze', title: 'governor + freeze (v1 freezer)', flags: ['--govern', '--govern-lever', 'freeze'] },
+  { key: 'throttle', title: 'governor + throttle (v1 blkio)', flags: ['--govern', '--govern-lever', 'throttle'] },
+];
+
+function readConfig(env = process.env) {
+  const config = {};
+  for (const [key, [name, fallback]] of Object.entries(KNOBS)) {
+    const raw = env[name];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+    config[key] = value;
+  }
+  const pick = (v, all) => (v ? all.filter((x) => v.split(',').includes(x.key)) : all);
+  return { ...config, scenarios: pick(env.LEVERS_SCENARIOS, SCENARIOS), arms: pick(env.LEVERS_ARMS, ARMS) };
+}
+
+function ioSomeTotalUs() {
+  const line = readFileSync('/proc/pressure/io', 'utf8').split('\n').find((l) => l.startsWith('some'));
+  return Number(/total=(\d+)/.exec(line ?? '')?.[1] ?? 0);
+}
+
+/** Wait until io some over one second is below 5% (or the limit passes); returns the last figure. */
+async function settle(maxS) {
+  const until = Date.now() + maxS * 1000;
+  for (;;) {
+    const a = ioSomeTotalUs();
+    const t = performance.now();
+    await sleep(1000);
+    const pct = ((ioSomeTotalUs() - a) / ((performance.now() - t) * 1000)) * 100;
+    if (pct < 5 || Date.now() > until) return Math.round(pct * 10) / 10;
+  }
+}
+
+function startDirectProbe(binary, file, intervalMs) {
+  const child = spawn(binary, [file, String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const points = [];
+  let buffered = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const [at, latency] = line.split(' ').map(Number);
+      if (Number.isFinite(at) && Number.isFinite(latency)) points.push({ atMs: at, latencyMs: latency });
+    }
+  });
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  return { points, stop: () => (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'), exited) };
+}
+
+/** One job under one arm: the probes run throughout; figures are taken over the job's lifetime. */
+async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probeBinary, signal }) {
+  const out = join(dev.mountPoint, 'job.out');
+  await rm(out, { force: true });
+  await run('sync', []);
+  const settledAt = await settle(config.settleMaxS);
+  const name = `levers-${scenario.key}-${arm.key}-${rep}`;
+  const logFile = join(scratch, 'ioguard.log');
+  const commit = startDirectProbe(probeBinary, join(dev.mountPoint, 'commit.probe'), config.probeMs);
+  const fsyncProbe = startProbe(join(dev.mountPoint, 'fsync.probe'), config.probeMs);
+  await sleep(1000);
+  const argv = [process.execPath, IOGUARD_BIN, 'run', '--name', name, '--lock-dir', join(scratch, 'locks'), '--log-file', logFile, '--no-gate', ...arm.flags,
+    '--', 'dd', `if=${source}`, `of=${out}`, 'bs=1M', 'status=none', ...scenario.dd];
+  const psi0 = ioSomeTotalUs();
+  const t0 = Date.now();
+  const job = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  job.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => job.on('close', (code, sig) => resolve(code ?? sig)));
+  let capped = false;
+  const cap = setTimeout(() => {
+    capped = true;
+    job.kill('SIGTERM');
+  }, config.capS * 1000);
+  const onAbort = () => job.kill('SIGTERM');
+  signal.addEventListener('abort', onAbort, { once: true });
+  const exitCode = await exited;
+  clearTimeout(cap);
+  signal.removeEventListener('abort', onAbort);
+  const t1 = Date.now();
+  const psi1 = ioSomeTotalUs();
+  await Promise.all([commit.stop(), fsyncProbe.stop()]);
+  const intact = !capped && exitCode === 0 && spawnSync('cmp', ['-s', source, out]).status === 0;
+  const events = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.job === name);
+  const leverEvent = events.find((e) => e.event === 'govern-lever');
+  const within = (points) => points.filter((p) => p.atMs >= t0 && p.atMs <= t1).map((p) => Math.round(p.latencyMs * 10) / 10);
+  return {
+    scenario: scenario.key,
+    arm: arm.key,
+    rep,
+    settledIoSome: settledAt,
+    jobMs: t1 - t0,
+    exitCode,
+    capped,
+    intact,
+    ioSomePct: Math.round(((psi1 - psi0) / ((t1 - t0) * 1000)) * 1000) / 10,
+    lever: leverEvent?.lever ?? null,
+    leverNote: leverEvent?.fallback ?? null,
+    pauses: events.filter((e) => e.event === 'paused').length,
+    pausedMs: events.filter((e) => e.event === 'resumed').reduce((s, e) => s + Number(e.pausedMs ?? 0), 0),
+    commitMs: within(commit.points),
+    fsyncMs: within(fsyncProbe.points),
+    stderr: stderr.trim().slice(0, 500),
+  };
+}
+
+async function main() {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n`);
+    return;
+  }
+  // Redraw levers.md from levers.json (after a change to the table), without measuring again.
+  if (process.argv.includes('--report')) {
+    const saved = JSON.parse(await readFile(join(RESULTS_DIR, 'levers.json'), 'utf8'));
+    const config = { ...saved.config, scenarios: SCENARIOS.filter((x) => saved.config.scenarios.includes(x.key)), arms: ARMS.filter((x) => saved.config.arms.includes(x.key)) };
+    const summary = summarizeRuns(saved.runs, config);
+    await writeFile(join(RESULTS_DIR, 'levers.md'), leverTable(summary, { machine: saved.machine, config, scenarios: config.scenarios, arms: config.arms, totalS: saved.wallS, date: saved.date }));
+    return;
+  }
+  if (process.getuid?.() !== 0) throw new Error('needs root: loop device, mount, blkio throttle, the job\'s cgroups (run it with sudo)');
+  const problems = checkPlatform();
+  if (!existsSync('/sys/fs/cgroup/freezer')) problems.push('no cgroup v1 freezer at /sys/fs/cgroup/freezer');
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  const config = readConfig();
+  const controller = new AbortController();
+  const cleanup = createCleanup();
+  installSignalHandlers(controller, cleanup);
+  const scratch = await mkdtemp('/var/tmp/ioguard-levers-');
+  cleanup.add(`remove ${scratch}`, () => rm(scratch, { recursive: true, force: true }));
+  cleanup.setRestoreScript(join(scratch, 'restore.sh'));
+  cleanup.add('stop every process of this run', () => killAllMentioning(scratch, { graceMs: 3000 }));
+  process.stderr.write(`bench:levers: scratch ${scratch}\n`);
+  const probeBinary = join(scratch, 'direct-probe');
+  await run('gcc', ['-O2', '-o', probeBinary, PROBE_C]);
+  const source = join(scratch, 'source.bin');
+  await run('dd', ['if=/dev/urandom', `of=${source}`, 'bs=1M', `count=${config.jobMb}`, 'status=none']);
+
+  const dev = await createSharedSlowDevice({ scratch, cleanup, mbps: config.deviceMbps, writeIops: config.writeIops, dirtyBytes: config.dirtyMb * 1024 * 1024 });
+
+  const runs = [];
+  const started = Date.now();
+  try {
+    for (let rep = 0; rep < config.reps; rep++) {
+      for (const scenario of config.scenarios) {
+        const arms = config.arms.map((_, i) => config.arms[(i + rep) % config.arms.length]);
+        for (const arm of arms) {
+          if (controller.signal.aborted) throw controller.signal.reason;
+          const r = await runOnce({ scenario, arm, rep, config, dev, scratch, source, probeBinary, signal: controller.signal });
+          runs.push(r);
+          const p99 = r.commitMs.length ? r.commitMs.slice().sort((a, b) => a - b)[Math.floor(r.commitMs.length * 0.99)] : null;
+          process.stderr.write(`rep ${rep + 1} ${scenario.key.padEnd(8)} ${arm.key.padEnd(8)} job ${(r.jobMs / 1000).toFixed(1)}s exit ${r.exitCode} intact ${r.intact} pauses ${r.pauses} (${(r.pausedMs / 1000).toFixed(1)}s) commit p99 ${p99} ms lever ${r.lever}${r.leverNote ? ` (${r.leverNote})` : ''} [${Math.round((Date.now() - started) / 1000)}s]\n`);
+        }
+      }
+    }
+  } finally {
+    await cleanup.runAll();
+    const left = ['freezer', 'blkio'].flatMap((c) => (existsSync(`/sys/fs/cgroup/${c}/ioguard`) ? readdirSync(`/sys/fs/cgroup/${c}/ioguard`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${c}/ioguard/${d.name}`) : []));
+    if (left.length > 0) process.stderr.write(`bench:levers: WARNING: cgroups left behind: ${left.join(', ')}\n`);
+  }
+  const summary = summarizeRuns(runs, config);
+  const machine = { kernel: release(), cpus: cpus().length, memGiB: Math.round(totalmem() / 1024 ** 3), cgroup: 'v1 hybrid (freezer, blkio on v1; a v2 mount without the io controller)' };
+  const { scenarios, arms, ...knobs } = config;
+  await writeFile(join(RESULTS_DIR, 'levers.json'), `${JSON.stringify({ date: new Date().toISOString(), wallS: Math.round((Date.now() - started) / 1000), machine, config: { ...knobs, scenarios: scenarios.map((s) => s.key), arms: arms.map((a) => a.key) }, summary, runs }, null, 1)}\n`);
+  await writeFile(join(RESULTS_DIR, 'levers.md'), leverTable(summary, { machine, config, scenarios, arms, totalS: Math.round((Date.now() - started) / 1000) }));
+  process.stderr.write(`bench:levers: wrote bench/results/levers.{json,md} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:levers: ${error instanceof Error ? error.message : error}\n`);
+  process.exitCode = process.exitCode || 1;
+});
