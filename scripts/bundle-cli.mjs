@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Bundles the CLI: resolving the dependency graph module by module at every start costs more than
-// reading a few files. Split so that each command's code loads only when that command runs
-// (`run` never loads status or check); see docs/decisions.md for the measurements.
+// reading a few files. ioguard's own code is one file; execa, pino, yargs and pg are one file each,
+// loaded only on the path that uses them; see docs/decisions.md for the measurements.
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // yargs' layout (cliui, wrap-ansi) measures every string with string-width, which builds the
@@ -55,21 +56,52 @@ const pgNodeOnly = {
     });
   },
 };
-rmSync(outdir, { recursive: true, force: true });
-rmSync('dist/cli.bundle.js', { force: true });
-await build({
-  entryPoints: { ioguard: 'src/cli/main.ts' },
-  outdir,
+// CommonJS, not ESM: Node 20's ESM loader resolves, reads and links every file through its async
+// hooks, ~20 ms more per run than require() of the same code (docs/decisions.md). Our code is one
+// file; each third-party package that loads on one path only is its own file, required there.
+const VENDORS = {
+  // module.exports is what an ESM importer of CommonJS gets as `default`, so the CLI's
+  // `import('pino')` and `import yargs from 'yargs'` see what they see in Node.
+  execa: "export { execa } from 'execa';",
+  pino: "module.exports = require('pino');",
+  yargs: "module.exports = require('yargs').default;",
+  pg: "module.exports = require('pg');",
+};
+const vendorsExternal = {
+  name: 'vendors-external',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(VENDORS).join('|')})$`) }, (args) => ({ path: `./vendor-${args.path}.cjs`, external: true }));
+  },
+};
+const common = {
   bundle: true,
-  splitting: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
   legalComments: 'none',
-  // pg require()s its optional native binding inside a try; it is never installed, so leave it unresolved.
-  external: ['pg-native'],
-  plugins: [pgNodeOnly, asciiWidthFastPath],
-  // CommonJS dependencies (pino, pg) call require(); give the ESM chunks one.
-  banner: { js: "import { createRequire as __ioguardCreateRequire } from 'node:module'; const require = __ioguardCreateRequire(import.meta.url);" },
+  // import() becomes require(): no path loads Node's ESM loader.
+  supported: { 'dynamic-import': false },
+  // Strict, as the ES modules they were (CommonJS dependencies included). yargs and yargs-parser
+  // find their files from import.meta.url.
+  define: { 'import.meta.url': '__ioguardModuleUrl' },
+  banner: { js: "'use strict'; var __ioguardModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+rmSync(outdir, { recursive: true, force: true });
+rmSync('dist/cli.bundle.js', { force: true });
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: `${outdir}/ioguard.cjs`,
+  plugins: [vendorsExternal],
 });
+for (const [name, contents] of Object.entries(VENDORS)) {
+  await build({
+    ...common,
+    stdin: { contents, resolveDir: process.cwd(), loader: 'js' },
+    outfile: `${outdir}/vendor-${name}.cjs`,
+    // pg require()s its optional native binding inside a try; it is never installed, so leave it unresolved.
+    external: ['pg-native'],
+    plugins: [pgNodeOnly, asciiWidthFastPath],
+  });
+}
