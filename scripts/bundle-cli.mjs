@@ -2,7 +2,8 @@
 // Bundles the CLI: resolving the dependency graph module by module at every start costs more than
 // reading a few files. ioguard's own code is one file; execa, pino, yargs and pg are one file each,
 // loaded only on the path that uses them; see docs/decisions.md for the measurements.
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -67,10 +68,16 @@ const VENDORS = {
   yargs: "module.exports = require('yargs').default;",
   pg: "module.exports = require('pg');",
 };
+// The CLI's import of a vendor package loads its file through load-bundle.cjs (with its code cache).
 const vendorsExternal = {
   name: 'vendors-external',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${Object.keys(VENDORS).join('|')})$`) }, (args) => ({ path: `./vendor-${args.path}.cjs`, external: true }));
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(VENDORS).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'vendor' }));
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: `module.exports = require('./load-bundle.cjs').loadBundle(${JSON.stringify(`vendor-${args.path}.cjs`)});`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/load-bundle\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 const common = {
@@ -105,3 +112,10 @@ for (const [name, contents] of Object.entries(VENDORS)) {
     plugins: [pgNodeOnly, asciiWidthFastPath],
   });
 }
+copyFileSync('scripts/bundle/load-bundle.cjs', `${outdir}/load-bundle.cjs`);
+// V8 code caches for the bundle files, written by a child process with the CLI's V8 and flags (a
+// cache made under other flags is refused). Without them the CLI works the same, only slower to
+// start: a failure here warns, never fails the build.
+const { NODE_OPTIONS, ...env } = process.env;
+const cached = spawnSync(process.execPath, ['scripts/bundle/write-code-cache.cjs', outdir], { stdio: 'inherit', env });
+if (cached.status !== 0) console.warn('bundle-cli: no V8 code cache written; the CLI compiles its files at every start');
