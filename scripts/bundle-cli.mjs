@@ -57,6 +57,32 @@ const pgNodeOnly = {
     });
   },
 };
+// execa reads process.stdin, stdout and stderr when it loads (a table of the three) and when it
+// guesses the direction of fd 3 (the start gate's pipe): each read creates the stream (stdin a
+// fs.ReadStream, ~2 ms in all) in a run whose job inherits them as descriptors and whose wrapper
+// never touches them. The same table with getters, and no look at them for a value that is not a
+// stream or a number, give the same answers. Fails the build if execa changes either line.
+const EXECA_PATCHES = [
+  ['utils/standard-stream.js', 'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];',
+    "export const STANDARD_STREAMS = ['stdin', 'stdout', 'stderr'].reduce((streams, name, fd) => Object.defineProperty(streams, fd, { get: () => process[name], enumerable: true }), []);"],
+  ['stdio/direction.js', 'const getStandardStreamDirection = value => {\n',
+    "const getStandardStreamDirection = value => {\n\tif (typeof value !== 'object' && typeof value !== 'number') return undefined;\n"],
+];
+const execaLazyStandardStreams = {
+  name: 'execa-lazy-standard-streams',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]execa[\\/]lib[\\/](utils[\\/]standard-stream|stdio[\\/]direction)\.js$/ }, ({ path }) => {
+      let source = readFileSync(path, 'utf8');
+      for (const [file, line, patched] of EXECA_PATCHES) {
+        if (!path.replaceAll('\\', '/').endsWith(file)) continue;
+        if (!source.includes(line)) throw new Error(`execa-lazy-standard-streams: ${JSON.stringify(line)} not found in ${path}; review the patch`);
+        source = source.replace(line, patched);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
 // CommonJS, not ESM: Node 20's ESM loader resolves, reads and links every file through its async
 // hooks, ~20 ms more per run than require() of the same code (docs/decisions.md). Our code is one
 // file; each third-party package that loads on one path only is its own file, required there.
@@ -109,9 +135,11 @@ for (const [name, contents] of Object.entries(VENDORS)) {
     outfile: `${outdir}/vendor-${name}.cjs`,
     // pg require()s its optional native binding inside a try; it is never installed, so leave it unresolved.
     external: ['pg-native'],
-    plugins: [pgNodeOnly, asciiWidthFastPath],
+    plugins: [pgNodeOnly, asciiWidthFastPath, execaLazyStandardStreams],
   });
 }
+const execaBundle = readFileSync(`${outdir}/vendor-execa.cjs`, 'utf8');
+if (!execaBundle.includes('(streams, name, fd)') || !execaBundle.includes('typeof value !== "object" && typeof value !== "number"')) throw new Error('execa-lazy-standard-streams did not apply; review the patch');
 copyFileSync('scripts/bundle/load-bundle.cjs', `${outdir}/load-bundle.cjs`);
 // V8 code caches for the bundle files, written by a child process with the CLI's V8 and flags (a
 // cache made under other flags is refused). Without them the CLI works the same, only slower to
