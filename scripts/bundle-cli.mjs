@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Bundles the CLI: resolving the dependency graph module by module at every start costs more than
-// reading a few files. Split so that each command's code loads only when that command runs
-// (`run` never loads status or check); see docs/decisions.md for the measurements.
-import { readFileSync, rmSync } from 'node:fs';
+// reading a few files. ioguard's own code is one file; execa, pino, yargs and pg are one file each,
+// loaded only on the path that uses them; see docs/decisions.md for the measurements.
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // yargs' layout (cliui, wrap-ansi) measures every string with string-width, which builds the
@@ -55,21 +57,93 @@ const pgNodeOnly = {
     });
   },
 };
-rmSync(outdir, { recursive: true, force: true });
-rmSync('dist/cli.bundle.js', { force: true });
-await build({
-  entryPoints: { ioguard: 'src/cli/main.ts' },
-  outdir,
+// execa reads process.stdin, stdout and stderr when it loads (a table of the three) and when it
+// guesses the direction of fd 3 (the start gate's pipe): each read creates the stream (stdin a
+// fs.ReadStream, ~2 ms in all) in a run whose job inherits them as descriptors and whose wrapper
+// never touches them. The same table with getters, and no look at them for a value that is not a
+// stream or a number, give the same answers. Fails the build if execa changes either line.
+const EXECA_PATCHES = [
+  ['utils/standard-stream.js', 'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];',
+    "export const STANDARD_STREAMS = ['stdin', 'stdout', 'stderr'].reduce((streams, name, fd) => Object.defineProperty(streams, fd, { get: () => process[name], enumerable: true }), []);"],
+  ['stdio/direction.js', 'const getStandardStreamDirection = value => {\n',
+    "const getStandardStreamDirection = value => {\n\tif (typeof value !== 'object' && typeof value !== 'number') return undefined;\n"],
+];
+const execaLazyStandardStreams = {
+  name: 'execa-lazy-standard-streams',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]execa[\\/]lib[\\/](utils[\\/]standard-stream|stdio[\\/]direction)\.js$/ }, ({ path }) => {
+      let source = readFileSync(path, 'utf8');
+      for (const [file, line, patched] of EXECA_PATCHES) {
+        if (!path.replaceAll('\\', '/').endsWith(file)) continue;
+        if (!source.includes(line)) throw new Error(`execa-lazy-standard-streams: ${JSON.stringify(line)} not found in ${path}; review the patch`);
+        source = source.replace(line, patched);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
+// CommonJS, not ESM: Node 20's ESM loader resolves, reads and links every file through its async
+// hooks, ~20 ms more per run than require() of the same code (docs/decisions.md). Our code is one
+// file; each third-party package that loads on one path only is its own file, required there.
+const VENDORS = {
+  // module.exports is what an ESM importer of CommonJS gets as `default`, so the CLI's
+  // `import('pino')` and `import yargs from 'yargs'` see what they see in Node.
+  execa: "export { execa } from 'execa';",
+  pino: "module.exports = require('pino');",
+  yargs: "module.exports = require('yargs').default;",
+  pg: "module.exports = require('pg');",
+};
+// The CLI's import of a vendor package loads its file through load-bundle.cjs (with its code cache).
+const vendorsExternal = {
+  name: 'vendors-external',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(VENDORS).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'vendor' }));
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: `module.exports = require('./load-bundle.cjs').loadBundle(${JSON.stringify(`vendor-${args.path}.cjs`)});`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/load-bundle\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+const common = {
   bundle: true,
-  splitting: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
   legalComments: 'none',
-  // pg require()s its optional native binding inside a try; it is never installed, so leave it unresolved.
-  external: ['pg-native'],
-  plugins: [pgNodeOnly, asciiWidthFastPath],
-  // CommonJS dependencies (pino, pg) call require(); give the ESM chunks one.
-  banner: { js: "import { createRequire as __ioguardCreateRequire } from 'node:module'; const require = __ioguardCreateRequire(import.meta.url);" },
+  // import() becomes require(): no path loads Node's ESM loader.
+  supported: { 'dynamic-import': false },
+  // Strict, as the ES modules they were (CommonJS dependencies included). yargs and yargs-parser
+  // find their files from import.meta.url.
+  define: { 'import.meta.url': '__ioguardModuleUrl' },
+  banner: { js: "'use strict'; var __ioguardModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+rmSync(outdir, { recursive: true, force: true });
+rmSync('dist/cli.bundle.js', { force: true });
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: `${outdir}/ioguard.cjs`,
+  plugins: [vendorsExternal],
 });
+for (const [name, contents] of Object.entries(VENDORS)) {
+  await build({
+    ...common,
+    stdin: { contents, resolveDir: process.cwd(), loader: 'js' },
+    outfile: `${outdir}/vendor-${name}.cjs`,
+    // pg require()s its optional native binding inside a try; it is never installed, so leave it unresolved.
+    external: ['pg-native'],
+    plugins: [pgNodeOnly, asciiWidthFastPath, execaLazyStandardStreams],
+  });
+}
+const execaBundle = readFileSync(`${outdir}/vendor-execa.cjs`, 'utf8');
+if (!execaBundle.includes('(streams, name, fd)') || !execaBundle.includes('typeof value !== "object" && typeof value !== "number"')) throw new Error('execa-lazy-standard-streams did not apply; review the patch');
+copyFileSync('scripts/bundle/load-bundle.cjs', `${outdir}/load-bundle.cjs`);
+// V8 code caches for the bundle files, written by a child process with the CLI's V8 and flags (a
+// cache made under other flags is refused). Without them the CLI works the same, only slower to
+// start: a failure here warns, never fails the build.
+const { NODE_OPTIONS, ...env } = process.env;
+const cached = spawnSync(process.execPath, ['scripts/bundle/write-code-cache.cjs', outdir], { stdio: 'inherit', env });
+if (cached.status !== 0) console.warn('bundle-cli: no V8 code cache written; the CLI compiles its files at every start');

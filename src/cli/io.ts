@@ -26,5 +26,8 @@ function write(stream: NodeJS.WriteStream, text: string): void {
 export const processIo: CliIo = {
   stdout: (text) => write(process.stdout, text),
   stderr: (text) => write(process.stderr, text),
-  isTTY: Boolean(process.stdout.isTTY),
+  // A getter: process.stdout is created on first use, and a run that prints nothing never needs it.
+  get isTTY() {
+    return Boolean(process.stdout.isTTY);
+  },
 };

@@ -103,15 +103,9 @@ export async function openDecisionLog(
       close() {
         if (closed) return;
         closed = true;
-        // A sync destination has nothing buffered unless a write failed, and sonic-boom's flushSync
-        // retries a failing write forever (ENOSPC included): lines still held then are dropped.
-        if (!failing) {
-          try {
-            destination.flushSync();
-          } catch {
-            // nothing to flush
-          }
-        }
+        // Nothing to flush: a sync destination writes each line at once, and holds lines only after
+        // a write failed. Its flushSync() would add an fsync per run (a journal commit on a disk
+        // that may be the struggling one) and retries a failing write forever (ENOSPC included).
         try {
           closeSync(fd);
         } catch {

@@ -2,25 +2,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { BIN, sandboxes } from '../helpers/cli.ts';
 
 const newBox = sandboxes();
 
-/** The files of the CLI bundle a run loads, recorded by a module resolve hook. */
+/** The files a run loads (the CLI bundle is CommonJS: everything it required, listed at exit). */
 function loadedChunks(args: string[]): { files: string[]; code: number | null } {
   const box = newBox();
   const out = join(box.dir, 'loaded');
-  writeFileSync(join(box.dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  if (r.url.startsWith('file:')) appendFileSync(${JSON.stringify(out)}, r.url + '\\n');
-  return r;
-}\n`);
-  writeFileSync(join(box.dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
-  const r = spawnSync(process.execPath, ['--import', join(box.dir, 'register.mjs'), BIN, ...args], { env: box.env, encoding: 'utf8' });
-  const files = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((u) => fileURLToPath(u));
+  writeFileSync(join(box.dir, 'record.cjs'), `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, Object.keys(require.cache).join('\\n')));\n`);
+  const r = spawnSync(process.execPath, ['--require', join(box.dir, 'record.cjs'), BIN, ...args], { env: box.env, encoding: 'utf8' });
+  const files = readFileSync(out, 'utf8').split('\n').filter(Boolean);
   return { files, code: r.status };
 }
 

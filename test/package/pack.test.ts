@@ -118,7 +118,7 @@ describe('the packed package', () => {
   it('a global install from the tarball needs no build step: dist is in it and no install-time script runs', () => {
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/ioguard/package.json'), 'utf8')) as { scripts?: Record<string, string> };
     for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(manifest.scripts?.[hook], undefined, `no ${hook} script`);
-    assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/cli-bundle/ioguard.js'), 'dist is shipped built');
+    assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/cli-bundle/ioguard.cjs'), 'dist is shipped built');
     const prefix = join(scratch, 'global');
     npm(['install', '--global', '--prefix', prefix, tarball], scratch);
     const r = spawnSync(join(prefix, 'bin/ioguard'), ['run', '--no-gate', '--', 'echo', 'global'], { encoding: 'utf8', env });
