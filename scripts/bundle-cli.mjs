@@ -92,13 +92,19 @@ const VENDORS = {
   execa: "export { execa } from 'execa';",
   pino: "module.exports = require('pino');",
   yargs: "module.exports = require('yargs').default;",
-  pg: "module.exports = require('pg');",
+  // pg's Client module only, not its index (pg-pool, the native-binding check): src/fleet imports
+  // 'pg/lib/client.js', whose module.exports is the Client class.
+  pg: "module.exports = require('pg/lib/client.js');",
 };
+/** The specifier the CLI imports each vendor file by. */
+const VENDOR_SPECIFIERS = { execa: 'execa', pino: 'pino', yargs: 'yargs', pg: 'pg/lib/client.js' };
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // The CLI's import of a vendor package loads its file through load-bundle.cjs (with its code cache).
 const vendorsExternal = {
   name: 'vendors-external',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${Object.keys(VENDORS).join('|')})$`) }, (args) => ({ path: args.path, namespace: 'vendor' }));
+    const byName = new Map(Object.entries(VENDOR_SPECIFIERS).map(([name, spec]) => [spec, name]));
+    b.onResolve({ filter: new RegExp(`^(${[...byName.keys()].map(escapeRe).join('|')})$`) }, (args) => ({ path: byName.get(args.path), namespace: 'vendor' }));
     b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
       contents: `module.exports = require('./load-bundle.cjs').loadBundle(${JSON.stringify(`vendor-${args.path}.cjs`)});`,
       loader: 'js',
