@@ -7,7 +7,14 @@ const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url));
 
 export function startProbe(file, intervalMs, bursts) {
   const burstArgs = bursts ? [String(bursts.onMs), String(bursts.offMs)] : [];
-  const child = spawn(process.execPath, [PROBE, file, String(intervalMs), ...burstArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return collectProbe(spawn(process.execPath, [PROBE, file, String(intervalMs), ...burstArgs], { stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
+/**
+ * Collects the "<startMs> <latencyMs>" lines of a probe process already spawned with a piped
+ * stdout (probe.mjs, or bench:levers' O_DIRECT probe binary).
+ */
+export function collectProbe(child) {
   /** @type {{atMs: number, latencyMs: number}[]} */
   const points = [];
   let buffered = '';

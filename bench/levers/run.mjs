@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { IOGUARD_BIN } from '../incident/arms.mjs';
 import { createCleanup, installSignalHandlers } from '../incident/cleanup.mjs';
 import { killAllMentioning, run } from '../incident/exec.mjs';
-import { startProbe } from '../incident/probe-client.mjs';
+import { collectProbe, startProbe } from '../incident/probe-client.mjs';
 import { checkPlatform } from '../incident/slow-device.mjs';
 import { createSharedSlowDevice } from './shared-device.mjs';
 import { leverTable, summarizeRuns } from './summary.mjs';
@@ -78,21 +78,7 @@ async function settle(maxS) {
 }
 
 function startDirectProbe(binary, file, intervalMs) {
-  const child = spawn(binary, [file, String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const points = [];
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      const [at, latency] = line.split(' ').map(Number);
-      if (Number.isFinite(at) && Number.isFinite(latency)) points.push({ atMs: at, latencyMs: latency });
-    }
-  });
-  const exited = new Promise((resolve) => child.on('close', resolve));
-  return { points, stop: () => (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'), exited) };
+  return collectProbe(spawn(binary, [file, String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
 /** One job under one arm: the probes run throughout; figures are taken over the job's lifetime. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finished, runIoguard, sandbox, sleep, startIoguard, until } from '../helpers/cli.ts';
-import { diskMajMinOf, exclusiveLoad, startThrottledWriter, stop } from '../probe/helpers/load.ts';
+import { diskMajMinOf, exclusiveLoad, privateScratch, startThrottledWriter, stop } from '../probe/helpers/load.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -36,7 +36,7 @@ describe('the gate under its defaults', () => {
 
   it('a real throttled writer defers it; status shows the holding signal, its figure and the give-up time', { ...root, timeout: 120_000 }, async () => {
     await exclusiveLoad(async () => {
-      const file = join('/var/tmp', `ioguard-defaults-${process.pid}.bin`);
+      const file = privateScratch('defaults.bin');
       const load = await startThrottledWriter(file, diskMajMinOf('/var/tmp'), 10);
       try {
         const end = Date.now() + 20_000;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finished, runIoguard, sandbox, startIoguard, until } from '../helpers/cli.ts';
-import { diskMajMinOf, exclusiveLoad, startThrottledWriter } from '../probe/helpers/load.ts';
+import { diskMajMinOf, exclusiveLoad, privateScratch, startThrottledWriter } from '../probe/helpers/load.ts';
 import { needsRoot } from '../helpers/root.ts';
 
 const b = sandbox();
@@ -13,7 +13,7 @@ const LIMIT = ['--max-io-pressure', '30', '--max-io-full', 'off', '--max-dirty',
 
 async function withLoad(fn: (stopLoad: () => Promise<void>) => Promise<void>): Promise<void> {
   await exclusiveLoad(async () => {
-    const file = join('/var/tmp', `ioguard-gate-${process.pid}.bin`);
+    const file = privateScratch('gate.bin');
     const load = await startThrottledWriter(file, diskMajMinOf('/var/tmp'), 10);
     try {
       const end = Date.now() + 15_000;

@@ -8,7 +8,7 @@ import { runOptionsFromFlags } from '../../src/cli/run-flags.ts';
 import { parseFlags } from '../../src/cli/flag-table.ts';
 import { RUN_FLAGS } from '../../src/cli/run-flags.ts';
 import { runIoguard, sandbox, until } from '../helpers/cli.ts';
-import { diskMajMinOf, exclusiveLoad, startThrottledWriter } from '../probe/helpers/load.ts';
+import { diskMajMinOf, exclusiveLoad, privateScratch, startThrottledWriter } from '../probe/helpers/load.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -23,7 +23,7 @@ const GOVERN = { enabled: true, maxIoPressure: 30, resumeBelow: 15, sustainMs: 1
 
 async function withWriter<T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> {
   return exclusiveLoad(async () => {
-    const load = await startThrottledWriter(join('/var/tmp', `ioguard-govern-${process.pid}-${Date.now()}.bin`), diskMajMinOf('/var/tmp'), 10);
+    const load = await startThrottledWriter(privateScratch('govern.bin'), diskMajMinOf('/var/tmp'), 10);
     try {
       return await fn(load.cleanup);
     } finally {

@@ -14,7 +14,7 @@ import { DEFAULT_ROOTS } from '../../src/proc/roots.ts';
 import { resolvePathDevices } from '../../src/proc/path-devices.ts';
 import { runCommand } from '../../src/run/run-command.ts';
 import { runIoguard, sandbox, until } from '../helpers/cli.ts';
-import { diskMajMinOf, exclusiveLoad, startThrottledWriter } from '../probe/helpers/load.ts';
+import { diskMajMinOf, exclusiveLoad, privateScratch, removeScratch, startThrottledWriter } from '../probe/helpers/load.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -43,7 +43,7 @@ const pidState = (pid: number): string | undefined => /\) (\S)/.exec(readFileSyn
 
 async function withWriter<T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> {
   return exclusiveLoad(async () => {
-    const load = await startThrottledWriter(join('/var/tmp', `ioguard-levers-${process.pid}-${Date.now()}.bin`), diskMajMinOf('/var/tmp'), 10);
+    const load = await startThrottledWriter(privateScratch('levers.bin'), diskMajMinOf('/var/tmp'), 10);
     try {
       return await fn(load.cleanup);
     } finally {
@@ -235,7 +235,7 @@ describe('the governor\'s own rules', () => {
   it('a lone job (no other process waiting on I/O) is never paused, however much it stalls itself', { ...root, timeout: 60_000 }, async () => {
     const cgroup = join(BLKIO ?? '/sys/fs/cgroup/blkio', `ioguard-test-lone-${process.pid}`);
     const majMin = diskMajMinOf('/var/tmp');
-    const file = join('/var/tmp', `ioguard-lone-${process.pid}.bin`);
+    const file = privateScratch('lone.bin');
     await exclusiveLoad(async () => {
       mkdirSync(cgroup);
       try {
@@ -254,7 +254,7 @@ describe('the governor\'s own rules', () => {
         try {
           writeFileSync(join(cgroup, 'blkio.throttle.write_iops_device'), `${majMin} 0`);
         } catch {}
-        rmSync(file, { force: true });
+        removeScratch(file);
         spawnSync('rmdir', [cgroup]);
       }
     });

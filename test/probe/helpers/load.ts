@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolvePathDevices } from '../../../src/proc/path-devices.ts';
 import { DEFAULT_ROOTS } from '../../../src/proc/roots.ts';
@@ -12,6 +14,21 @@ export function diskMajMinOf(path: string): string {
   const disk = disks[disks.length - 1];
   if (disk === undefined) throw new Error(`${path} is on no block device`);
   return readFileSync(`/sys/block/${disk.replaceAll('/', '!')}/dev`, 'utf8').trim();
+}
+
+/**
+ * A path for a load file on the real disk, in a folder of its own made for this test (0700 by
+ * mkdtemp): never a predictable name in the shared /var/tmp, which a local user could turn into a
+ * symlink for root's dd to write through. Removed with the file by `removeScratch`.
+ */
+export function privateScratch(name: string): string {
+  return join(mkdtempSync('/var/tmp/ioguard-load-'), name);
+}
+
+/** Remove a `privateScratch` file and its folder (only such a folder: never /var/tmp itself). */
+export function removeScratch(file: string): void {
+  rmSync(file, { force: true });
+  if (basename(dirname(file)).startsWith('ioguard-load-')) rmSync(dirname(file), { recursive: true, force: true });
 }
 
 /** Start `dd` writing zeros to `file` with the given oflag (e.g. direct,dsync), 4 KiB blocks. */
@@ -48,12 +65,14 @@ export async function startThrottledWriter(file: string, majMin: string, iops: n
         await delay(100);
       }
     }
-    rmSync(file, { force: true });
+    removeScratch(file);
   };
   return { child, cleanup };
 }
 
-const LOAD_LOCK = '/tmp/ioguard-test-load.lock';
+// In the checkout (node_modules is there for every test run), not in the shared /tmp, where any
+// user could create it first, or plant a pid that makes every load test wait.
+const LOAD_LOCK = fileURLToPath(new URL('../../../node_modules/.ioguard-test-load.lock', import.meta.url));
 
 /**
  * Run a test that loads the disk alone: test files run two at a time, and one file's writer
