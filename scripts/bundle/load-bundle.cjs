@@ -39,7 +39,14 @@ function run(filename, cachedData) {
   compiled.set(filename, { module, script });
   // Listed where require() lists what it loaded, and a later require() of it gets this instance.
   require.cache[filename] = module;
-  script.runInThisContext().call(module.exports, module.exports, Module.createRequire(filename), module, filename, dirname(filename));
+  try {
+    script.runInThisContext().call(module.exports, module.exports, Module.createRequire(filename), module, filename, dirname(filename));
+  } catch (error) {
+    // As require() does: a file that threw is not cached half-initialised; the next load tries again.
+    compiled.delete(filename);
+    delete require.cache[filename];
+    throw error;
+  }
   module.loaded = true;
   return module.exports;
 }

@@ -99,9 +99,14 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     if (!ctx.interrupts.received) await ending;
     if (stuck) {
       // As without a fleet (lock/acquire.ts): the record and the fleet row say stuck, later starts exit 76.
-      writeRecord(paths.record, { ...record, phase: 'stuck', survivors: stuck.evidence, evidence: stuck.evidence, updatedAt: ctx.now() });
       await lease.release('stuck');
       lease = undefined;
+      try {
+        writeRecord(paths.record, { ...record, phase: 'stuck', survivors: stuck.evidence, evidence: stuck.evidence, updatedAt: ctx.now() });
+      } catch (error) {
+        // A full or read-only lock folder: the fleet row already says stuck; say why the local record does not.
+        ctx.log.log('warn', 'record-failed', `could not record the stuck run: ${(error as Error).message}`, {});
+      }
       const line = stuckLine(ctx.name, stuck, ctx.now());
       result.holder = holderInfo(stuck, ctx.now());
       result.outcome = 'stuck';

@@ -47,6 +47,15 @@ export function v2Controllers(mount: string): string[] {
   }
 }
 
+/** Controllers the cgroup v2 root enables for its children (the host's choice, never ioguard's). */
+export function v2SubtreeControl(mount: string): string[] {
+  try {
+    return readFileSync(`${mount}/cgroup.subtree_control`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 const PARENT = 'ioguard';
 
 /**
@@ -77,7 +86,10 @@ export class JobCgroup {
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST' && existsSync(path)) break;
+        if (code === 'EEXIST' && existsSync(path)) {
+          reuseStale(path);
+          break;
+        }
         if (code !== 'ENOENT' || attempt >= 2) throw error;
       }
     }
@@ -143,6 +155,34 @@ export class JobCgroup {
       rmdirSync(`${this.base}/${PARENT}`);
     } catch {}
     return true;
+  }
+}
+
+/**
+ * `<job>-<pid>` already exists: a wrapper killed with SIGKILL left it, and this job's shell got the
+ * same pid. Never join another run's processes; an empty one may still be frozen or throttled, so
+ * it is thawed and its limits lifted before use.
+ */
+function reuseStale(path: string): void {
+  const procs = readFileSync(`${path}/cgroup.procs`, 'utf8').trim();
+  if (procs !== '') throw new Error(`cgroup ${path} is left from an earlier run and still holds processes (${procs.split('\n').join(', ')})`);
+  for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const) {
+    try {
+      if (existsSync(`${path}/${file}`)) writeFileSync(`${path}/${file}`, value);
+    } catch {}
+  }
+  // Limits a throttle left: v1 rules are lifted with 0, v2 io.max lines with max.
+  const lift: Array<[string, (dev: string) => string]> = [
+    ...['read_bps', 'write_bps', 'read_iops', 'write_iops'].map((k): [string, (dev: string) => string] => [`blkio.throttle.${k}_device`, (dev) => `${dev} 0`]),
+    ['io.max', (dev) => `${dev} rbps=max wbps=max riops=max wiops=max`],
+  ];
+  for (const [file, reset] of lift) {
+    try {
+      for (const line of readFileSync(`${path}/${file}`, 'utf8').split('\n')) {
+        const dev = /^(\d+:\d+)\s/.exec(line)?.[1];
+        if (dev !== undefined) writeFileSync(`${path}/${file}`, reset(dev));
+      }
+    } catch {}
   }
 }
 

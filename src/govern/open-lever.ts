@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 import { FreezeLever, ThrottleLever } from './cgroup-levers.ts';
-import { JobCgroup, findCgroupMounts, ownCgroup, v2Controllers, type CgroupMounts } from './job-cgroup.ts';
+import { JobCgroup, findCgroupMounts, ownCgroup, v2Controllers, v2SubtreeControl, type CgroupMounts } from './job-cgroup.ts';
 import type { Lever, LeverChoice, LeverKind } from './lever.ts';
 import { StopLever } from './stop-lever.ts';
 
@@ -79,10 +79,10 @@ function openThrottle(o: OpenLeverOptions, mounts: CgroupMounts): Lever | string
   if (v2 !== undefined && v2Controllers(v2).includes('io')) {
     // io.max appears in a child only once `io` is enabled in every level's subtree_control above it;
     // a cgroup with processes (the wrapper's) cannot enable it, so this one sits below the root.
-    const cg = JobCgroup.create(v2, o.name, o.pgid, (parent) => {
-      writeFileSync(`${v2}/cgroup.subtree_control`, '+io');
-      writeFileSync(`${parent}/cgroup.subtree_control`, '+io');
-    });
+    // The root's subtree_control is the host's (systemd's) to set: ioguard never changes it, and
+    // uses io.max only where the host already enabled io there.
+    if (!v2SubtreeControl(v2).includes('io')) return `throttle: cgroup v2 offers io at ${v2} but the host has not enabled it in ${v2}/cgroup.subtree_control (ioguard does not change the host's root cgroup)`;
+    const cg = JobCgroup.create(v2, o.name, o.pgid, (parent) => writeFileSync(`${parent}/cgroup.subtree_control`, '+io'));
     return new ThrottleLever(cg, 2, devices);
   }
   return `throttle: no block I/O controller (no v1 blkio hierarchy; cgroup v2 ${v2 === undefined ? 'not mounted' : `offers no io controller at ${v2}`})`;

@@ -197,8 +197,11 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       () => timeOut('SIGALRM'),
     );
     let timedOutAfter = '';
+    let jobEnded = false;
     const timeOut = (cause: 'deadline' | 'SIGALRM'): void => {
-      if (termination.timedOut) return;
+      // Once the job has exited, a late SIGALRM must not turn its status into a timeout; and a
+      // forwarded TERM/QUIT already ending the job keeps its own status.
+      if (termination.timedOut || jobEnded || termination.active) return;
       timedOutAfter = cause === 'deadline' ? `after ${formatDuration(o.timeoutMs as number)}` : `by SIGALRM after ${formatDuration(now() - jobStartedAt)}`;
       record.phase = 'terminating';
       supervisor.releasePause();
@@ -209,6 +212,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     };
     const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => timeOut('deadline'), o.timeoutMs);
     const exit = await Promise.race([job.exited, termination.leaderSurvived.then(() => undefined)]);
+    jobEnded = true;
     timer?.clear();
     supervisor.stop();
     result.usage = supervisor.usage.finish();
