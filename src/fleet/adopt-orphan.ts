@@ -6,7 +6,7 @@ import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
 import { liveJobProcesses } from '../lock/job-processes.ts';
 import { judgePrevious, type PreviousRun } from '../lock/judge.ts';
 import { jobPaths } from '../lock/lock-dir.ts';
-import { readRecord, removeRecord, writeRecord } from '../lock/record.ts';
+import { readRecord, removeRecord, stuckRecord, writeRecord } from '../lock/record.ts';
 import { overdueLine, recordedPolicy, terminateRecorded } from '../lock/replace.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { holderInfo, stuckLine } from '../run/describe-previous.ts';
@@ -79,13 +79,13 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     lease.start();
     const interval = Math.max(200, Math.min(1000, run.fleet.heartbeatMs));
     let overdue = false;
+    const policy = recordedPolicy(orphan, ctx.o.killAfterMs);
     let ending: Promise<void> | undefined;
     let stuck: Extract<PreviousRun, { kind: 'stuck' }> | undefined;
     while (!stuck && liveJobProcesses(record, ctx.roots).length > 0 && !ctx.interrupts.received) {
       // The keeper holds the flock, so no later start can end the orphan at its deadline: it does (issue 8).
-      if (!overdue && orphan.deadline !== null && ctx.now() > orphan.deadline + (orphan.killAfterMs ?? ctx.o.killAfterMs)) {
+      if (!overdue && orphan.deadline !== null && ctx.now() > orphan.deadline + policy.graceMs) {
         overdue = true;
-        const policy = recordedPolicy(orphan, ctx.o.killAfterMs);
         ctx.report(overdueLine(ctx.name, orphan, policy, ctx.now()), 'alert');
         ctx.log.log('warn', 'overdue', 'ending the adopted orphan past its deadline', { job, deadline: orphan.deadline, signal: policy.signal });
         ending = terminateRecorded(ctx, record, true, policy).then(
@@ -102,7 +102,7 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
       await lease.release('stuck');
       lease = undefined;
       try {
-        writeRecord(paths.record, { ...record, phase: 'stuck', survivors: stuck.evidence, evidence: stuck.evidence, updatedAt: ctx.now() });
+        writeRecord(paths.record, stuckRecord(record, stuck.evidence, ctx.now()));
       } catch (error) {
         // A full or read-only lock folder: the fleet row already says stuck; say why the local record does not.
         ctx.log.log('warn', 'record-failed', `could not record the stuck run: ${(error as Error).message}`, {});

@@ -1,5 +1,6 @@
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomically } from '../history/file-io.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** Beside the lock: since when a job has been skipped for pressure, tick after tick. */
@@ -25,9 +26,7 @@ export function readStarvation(path: string): StarvationState | undefined {
 }
 
 function write(path: string, s: StarvationState): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(s)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeAtomically(path, `${JSON.stringify(s)}\n`);
 }
 
 /**

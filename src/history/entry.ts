@@ -1,7 +1,8 @@
 import type { RunOutcome } from '../run/result.ts';
 
-/** Why an invocation did not start the job; the label of `ioguard_job_skips_total`. */
-export type SkipCause = 'busy' | 'waiter' | 'wait-expired' | 'pressure' | 'fleet' | 'interrupted' | 'stuck';
+/** Why an invocation did not start the job; the labels of `ioguard_job_skips_total`, in their order. */
+export const SKIP_CAUSES = ['busy', 'waiter', 'wait-expired', 'pressure', 'fleet', 'interrupted', 'stuck'] as const;
+export type SkipCause = (typeof SKIP_CAUSES)[number];
 
 /**
  * One invocation of a job, started or not: one JSON line of `NAME.history`. Field names are
@@ -42,8 +43,9 @@ export interface HistoryEntry {
   pid: number;
 }
 
-/** Outcomes in which the job itself ran. */
-export const STARTED_OUTCOMES: ReadonlySet<RunOutcome> = new Set(['completed', 'failed', 'timed-out']);
+/** Outcomes in which the job itself ran (the labels of `ioguard_job_runs_total`, in their order). */
+export const STARTED_OUTCOME_LIST = ['completed', 'failed', 'timed-out'] as const satisfies readonly RunOutcome[];
+export const STARTED_OUTCOMES: ReadonlySet<RunOutcome> = new Set(STARTED_OUTCOME_LIST);
 
 // write(2) of a regular file is atomic against other writers on local filesystems whatever the
 // size, but a line within one page can never be split across a page boundary copy by a short write.

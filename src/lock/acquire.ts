@@ -4,7 +4,7 @@ import { closeFd, openLockFile, stillNamed, tryFlock, waitFlock } from './flock.
 import { HeldLock } from './held-lock.ts';
 import { isOverdue, judgePrevious, type JudgeContext, type PreviousRun } from './judge.ts';
 import { jobPaths } from './lock-dir.ts';
-import { readRecord, setAsideRecord, writeRecord } from './record.ts';
+import { readRecord, setAsideRecord, stuckRecord, writeRecord } from './record.ts';
 import { overdueLine, recordedPolicy, replacePrevious, terminateRecorded } from './replace.ts';
 
 export type OnBusy = 'skip' | 'wait' | 'replace';
@@ -127,7 +127,7 @@ async function endOverdue(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>
     throw error;
   }
   if (ended.kind === 'stuck') {
-    tryWrite(paths.record, { ...record, phase: 'stuck', survivors: ended.previous.evidence, evidence: ended.previous.evidence, updatedAt: o.now() });
+    tryWrite(paths.record, stuckRecord(record, ended.previous.evidence, o.now()));
     closeFd(fd);
     return { got: false, previous: ended.previous };
   }

@@ -156,6 +156,11 @@ export function readRecord(path: string): RecordRead {
   return parseRecord(read.text);
 }
 
+/** The record of a run some of whose processes survived SIGKILL: later starts refuse (76) while they live. */
+export function stuckRecord(record: RunRecord, evidence: ProcessEvidence[], now: number): RunRecord {
+  return { ...record, phase: 'stuck', survivors: evidence, evidence, updatedAt: now };
+}
+
 /**
  * Replace the record atomically: readers see the old or the new one, never half of either. On
  * failure (folder full or removed) the temporary file is removed and the error names the record.

@@ -1,3 +1,4 @@
+import { SKIP_CAUSES, STARTED_OUTCOME_LIST } from '../history/entry.ts';
 import type { Forecast } from '../history/forecast.ts';
 import type { HistorySummary } from '../history/summary.ts';
 
@@ -9,10 +10,6 @@ export interface LiveState {
   /** Age of that run, when known. */
   runningForMs: number | null;
 }
-
-/** Label values of the outcome and reason counters; every one is written, zeros included, so rate() works from the first scrape. */
-export const RUN_OUTCOMES = ['completed', 'failed', 'timed-out'] as const;
-export const SKIP_REASONS = ['busy', 'waiter', 'wait-expired', 'pressure', 'fleet', 'interrupted', 'stuck'] as const;
 
 const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const snake = (v: string): string => v.replace(/-/g, '_');
@@ -46,8 +43,9 @@ export function renderJobMetrics(name: string, s: HistorySummary, f: Forecast, l
   one('ioguard_job_last_duration_seconds', 'gauge', 'How long the last run of the job took.', last ? seconds(last.durationMs) : null);
   one('ioguard_job_last_exit_code', 'gauge', 'Exit status of ioguard for the last run (the job\'s own, 124 timed out, 128+N signal).', last ? last.exitCode : null);
   one('ioguard_job_last_success_timestamp_seconds', 'gauge', 'When the last run that exited 0 ended.', s.lastSuccessAt === null ? null : seconds(s.lastSuccessAt));
-  family('ioguard_job_runs_total', 'counter', 'Runs of the job that started, by outcome.', RUN_OUTCOMES.map((o) => [`,outcome="${snake(o)}"`, s.totals.outcomes[o] ?? 0]));
-  family('ioguard_job_skips_total', 'counter', 'Invocations that did not start the job, by reason.', SKIP_REASONS.map((r) => [`,reason="${snake(r)}"`, s.totals.skips[r] ?? 0]));
+  // Every label value is written, zeros included, so rate() works from the first scrape.
+  family('ioguard_job_runs_total', 'counter', 'Runs of the job that started, by outcome.', STARTED_OUTCOME_LIST.map((o) => [`,outcome="${snake(o)}"`, s.totals.outcomes[o] ?? 0]));
+  family('ioguard_job_skips_total', 'counter', 'Invocations that did not start the job, by reason.', SKIP_CAUSES.map((r) => [`,reason="${snake(r)}"`, s.totals.skips[r] ?? 0]));
   one('ioguard_job_deferred_seconds_total', 'counter', 'Time the pressure gate held the job back.', seconds(s.totals.deferredMs));
   one('ioguard_job_cpu_seconds_total', 'counter', 'CPU time (user + system) used by the job\'s runs.', Math.round(s.totals.cpuSeconds * 100) / 100);
   one('ioguard_job_running', 'gauge', '1 while a run of the job holds its lock.', live.running ? 1 : 0);

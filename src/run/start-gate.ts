@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { EXIT } from '../errors/exit-codes.ts';
 
 /**
  * The job starts behind a gate: `/bin/sh` reads one line from fd 3 (a pipe to the wrapper) and
@@ -10,10 +11,7 @@ import type { Writable } from 'node:stream';
  * the record does not name it, so no later start can mistake a live job for a stale record.
  * Cost: one exec of /bin/sh, about 1 ms (docs/locking.md).
  */
-const SCRIPT = 'IFS= read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec "$0" "$@"';
-
-/** What the gate's shell exits with when the wrapper never opened it. */
-export const GATE_CLOSED_STATUS = 125;
+const SCRIPT = `IFS= read -r go <&3 && [ "$go" = go ] || exit ${EXIT.internal}; exec 3<&-; exec "$0" "$@"`;
 
 /** The argv that runs `argv` behind the gate. */
 export function gatedArgv(argv: readonly string[], resolved: string | undefined): string[] {

@@ -54,6 +54,14 @@ describe('two hosts share one job through the fleet lock', { skip, concurrency: 
   const tick = (host: FakeHost, name: string, command: string[], extra: string[] = []): Started =>
     host.ioguard(['run', '--no-gate', '--name', name, '--fleet', pg.url(), '--fleet-heartbeat', '300ms', ...extra, '--', ...command]);
 
+  /** Start a job of `seconds` on host A, then SIGKILL its wrapper once the job runs: the job lives on as an orphan. */
+  const orphanOnHostA = async (name: string, file: string, seconds: number): Promise<void> => {
+    const first = tick(hostA, name, job(file, seconds));
+    await until(() => readEvents(file).length > 0, 15_000, 'job started on host A');
+    process.kill(await hostA.wrapperPid(first), 'SIGKILL');
+    await first.exited;
+  };
+
   test('the hosts see different host names and boot ids', async () => {
     const [a, b] = await Promise.all([hostA, hostB].map((h) => h.ioguard(['run', '--no-gate', '--', 'sh', '-c', 'hostname; cat /proc/sys/kernel/random/boot_id']).done));
     assert.equal(a?.stdout, `fleet-host-a\n${hostA.bootId}\n`);
@@ -83,10 +91,7 @@ describe('two hosts share one job through the fleet lock', { skip, concurrency: 
 
   test("SIGKILL of the holder's wrapper: the next start on its host adopts the orphan and the other host starts no second copy", async () => {
     const file = join(newBox().dir, 'runs');
-    const first = tick(hostA, 'orphan', job(file, 5));
-    await until(() => readEvents(file).length > 0, 15_000, 'job started on host A');
-    process.kill(await hostA.wrapperPid(first), 'SIGKILL');
-    await first.exited;
+    await orphanOnHostA('orphan', file, 5);
     const adopter = tick(hostA, 'orphan', job(file, 5));
     await until(() => hostA.events().some((e) => e.event === 'fleet-adopted'), 15_000, 'orphan adopted');
     const bTicks: Array<CliResult & { doneAt: number }> = [];
@@ -111,10 +116,7 @@ describe('two hosts share one job through the fleet lock', { skip, concurrency: 
 
   test('another host took the lock between the SIGKILL and the adoption: both say so, and the late side exits 76', async () => {
     const file = join(newBox().dir, 'runs');
-    const first = tick(hostA, 'conflict', job(file, 6));
-    await until(() => readEvents(file).length > 0, 15_000, 'job started on host A');
-    process.kill(await hostA.wrapperPid(first), 'SIGKILL');
-    await first.exited;
+    await orphanOnHostA('conflict', file, 6);
     const early = tick(hostB, 'conflict', job(file, 4));
     await until(() => readEvents(file).filter((e) => e.host === 'fleet-host-b').length > 0, 15_000, 'job started on host B');
     const late = await tick(hostA, 'conflict', ['true']).done;

@@ -8,7 +8,7 @@ import { runOptionsFromFlags } from '../../src/cli/run-flags.ts';
 import { parseFlags } from '../../src/cli/flag-table.ts';
 import { RUN_FLAGS } from '../../src/cli/run-flags.ts';
 import { runIoguard, sandbox, until } from '../helpers/cli.ts';
-import { diskMajMinOf, exclusiveLoad, privateScratch, startThrottledWriter } from '../probe/helpers/load.ts';
+import { withThrottledWriter } from '../probe/helpers/load.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -21,16 +21,7 @@ const expected = (n: number): string => Array.from({ length: n }, (_, i) => `${i
 // (system PSI then reads one stalled writer as ~50%).
 const GOVERN = { enabled: true, maxIoPressure: 30, resumeBelow: 15, sustainMs: 1000, minRunMs: 1000, intervalMs: 500, lever: 'stop' as const };
 
-async function withWriter<T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> {
-  return exclusiveLoad(async () => {
-    const load = await startThrottledWriter(privateScratch('govern.bin'), diskMajMinOf('/var/tmp'), 10);
-    try {
-      return await fn(load.cleanup);
-    } finally {
-      await load.cleanup();
-    }
-  });
-}
+const withWriter = <T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> => withThrottledWriter('govern.bin', fn);
 
 const base = (name: string) => ({ name, lockDir: b.lockDir, logFile: b.logFile, gate: { enabled: false } });
 const eventsOf = (job: string, event: string) => b.events().filter((e) => e.job === job && e.event === event);

@@ -14,7 +14,7 @@ import { DEFAULT_ROOTS } from '../../src/proc/roots.ts';
 import { resolvePathDevices } from '../../src/proc/path-devices.ts';
 import { runCommand } from '../../src/run/run-command.ts';
 import { runIoguard, sandbox, until } from '../helpers/cli.ts';
-import { diskMajMinOf, exclusiveLoad, privateScratch, removeScratch, startThrottledWriter } from '../probe/helpers/load.ts';
+import { diskMajMinOf, exclusiveLoad, privateScratch, removeScratch, withThrottledWriter } from '../probe/helpers/load.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -41,16 +41,7 @@ const cgroupsOf = (name: string): string[] =>
   });
 const pidState = (pid: number): string | undefined => /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
 
-async function withWriter<T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> {
-  return exclusiveLoad(async () => {
-    const load = await startThrottledWriter(privateScratch('levers.bin'), diskMajMinOf('/var/tmp'), 10);
-    try {
-      return await fn(load.cleanup);
-    } finally {
-      await load.cleanup();
-    }
-  });
-}
+const withWriter = <T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> => withThrottledWriter('levers.bin', fn);
 
 /** A sleeping process in its own group, for levers used directly. */
 function sleeper(): ChildProcess & { pid: number } {

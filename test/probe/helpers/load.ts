@@ -108,3 +108,18 @@ export async function exclusiveLoad<T>(fn: () => Promise<T>): Promise<T> {
     rmSync(LOAD_LOCK, { recursive: true, force: true });
   }
 }
+
+/**
+ * Run `fn` alone on the disk (`exclusiveLoad`) while a throttled direct-I/O writer (10 write IOPS
+ * on the disk under /var/tmp) raises io pressure; `fn` may stop the load early, it stops after.
+ */
+export async function withThrottledWriter<T>(name: string, fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> {
+  return exclusiveLoad(async () => {
+    const load = await startThrottledWriter(privateScratch(name), diskMajMinOf('/var/tmp'), 10);
+    try {
+      return await fn(load.cleanup);
+    } finally {
+      await load.cleanup();
+    }
+  });
+}
