@@ -1,4 +1,4 @@
-import type { RunOutcome } from '../run/result.ts';
+import { RUN_OUTCOMES, type RunOutcome } from '../run/result.ts';
 
 /** Why an invocation did not start the job; the labels of `ioguard_job_skips_total`, in their order. */
 export const SKIP_CAUSES = ['busy', 'waiter', 'wait-expired', 'pressure', 'fleet', 'interrupted', 'stuck'] as const;
@@ -60,7 +60,7 @@ export function serializeEntry(entry: HistoryEntry): string {
   return `${line}\n`;
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set(['completed', 'failed', 'skipped', 'deferred-then-skipped', 'timed-out', 'stuck']);
+const OUTCOMES: ReadonlySet<string> = new Set(RUN_OUTCOMES);
 
 /** Parse one line; undefined for anything that is not a history entry (a corrupt line). */
 export function parseEntry(line: string): HistoryEntry | undefined {

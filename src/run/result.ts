@@ -1,8 +1,11 @@
 import type { RunUsage } from '../history/job-usage.ts';
 
-/** How a run ended, as a word a caller can switch on. */
-/** 'conflict': the fleet lock showed the job running on two hosts (exit 76 on the late side). */
-export type RunOutcome = 'completed' | 'failed' | 'skipped' | 'deferred-then-skipped' | 'timed-out' | 'stuck' | 'conflict';
+/**
+ * How a run ended, as a word a caller can switch on. 'conflict': the fleet lock showed the job
+ * running on two hosts (exit 76 on the late side).
+ */
+export const RUN_OUTCOMES = ['completed', 'failed', 'skipped', 'deferred-then-skipped', 'timed-out', 'stuck', 'conflict'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** A process of the previous run, as shown when a run is skipped or refused. */
 export interface HolderInfo {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MAX_LINE_BYTES, serializeEntry } from '../../src/history/entry.ts';
 import { completeLines, parseHistory } from '../../src/history/parse-history.ts';
 import { emptySummary, foldEntry, lastDay } from '../../src/history/summary.ts';
+import { RUN_OUTCOMES } from '../../src/run/result.ts';
 import { entry } from './helpers/entries.ts';
 
 describe('history lines', () => {
@@ -11,6 +12,14 @@ describe('history lines', () => {
     const parsed = parseHistory(text);
     assert.equal(parsed.entries.length, 2);
     assert.equal(parsed.corrupt, 2);
+  });
+
+  it('every outcome a run can end with is read back, the fleet conflict included (it was counted as corrupt)', () => {
+    for (const outcome of RUN_OUTCOMES) {
+      const parsed = parseHistory(serializeEntry(entry({ outcome })));
+      assert.equal(parsed.corrupt, 0, outcome);
+      assert.equal(parsed.entries[0]?.outcome, outcome);
+    }
   });
 
   it('a last line without its newline is a write in progress, not corruption', () => {
