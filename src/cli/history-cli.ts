@@ -6,7 +6,7 @@ import { loadHistory } from '../history/job-history.ts';
 import { formatTimeline } from '../history/timeline.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import { resolveLockDir } from '../lock/lock-dir.ts';
-import { formatBytes } from '../probe/format-units.ts';
+import { formatBytes } from '../util/format-units.ts';
 import { formatHistorySection, historyViews } from '../status/history-section.ts';
 import type { ParsedArgs } from './flag-table.ts';
 import { intFlag, lastValue } from './flag-values.ts';

@@ -7,7 +7,7 @@ import { LEVER_CHOICES } from '../govern/lever.ts';
 import { choiceFlag, durationFlag, intFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
-import { FLEET_FLAGS, fleetFromFlags } from '../fleet/fleet-flags.ts';
+import { FLEET_FLAGS, fleetFromFlags } from './fleet-flags.ts';
 
 /** Every flag of `ioguard run`: the single source for parsing, --help and docs/cli.md. */
 export const RUN_FLAGS: FlagTable = {

@@ -1,6 +1,6 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomically } from '../history/file-io.ts';
+import { writeAtomically } from '../util/file-io.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** Beside the lock: since when a job has been skipped for pressure, tick after tick. */

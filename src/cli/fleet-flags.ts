@@ -1,7 +1,7 @@
-import { choiceFlag, durationFlag, lastValue } from '../cli/flag-values.ts';
-import type { FlagTable, FlagValues } from '../cli/flag-table.ts';
+import { choiceFlag, durationFlag, lastValue } from './flag-values.ts';
+import type { FlagTable, FlagValues } from './flag-table.ts';
 import { IoguardError } from '../errors/ioguard-error.ts';
-import type { FleetOptions } from './fleet-options.ts';
+import type { FleetOptions } from '../fleet/fleet-options.ts';
 
 /** Flags of the fleet lock, shared by run (all of them) and check/status (the URL). */
 export const FLEET_FLAGS: FlagTable = {

@@ -1,10 +1,10 @@
 import { EXIT } from '../errors/exit-codes.ts';
-import type { CliIo } from '../cli/io.ts';
-import type { FlagValues } from '../cli/flag-table.ts';
-import { durationFlag, lastValue } from '../cli/flag-values.ts';
+import type { CliIo } from './io.ts';
+import type { FlagValues } from './flag-table.ts';
+import { durationFlag, lastValue } from './flag-values.ts';
 import { IoguardError } from '../errors/ioguard-error.ts';
 import { fleetUrl } from './fleet-flags.ts';
-import { checkFleet, formatFleetCheck, formatFleetTable, listFleetJobs, type FleetReachability } from './list-fleet.ts';
+import { checkFleet, formatFleetCheck, formatFleetTable, listFleetJobs, type FleetReachability } from '../fleet/list-fleet.ts';
 
 function options(args: FlagValues, url: string): { url: string; connectTimeoutMs: number } {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new IoguardError('ERR_USAGE', '--fleet: not a postgres:// or postgresql:// URL', { option: '--fleet' });
