@@ -1,13 +1,18 @@
-/** Bytes in binary units, as df -h prints them: `1.5 GiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/**
+ * Bytes in binary units, one decimal below 10: `binary` as df -h prints them in sentences
+ * (`1.5 GiB`), `compact` for a narrow table column (`1.5G`, `512B`).
+ */
+export function formatBytes(bytes: number, style: 'binary' | 'compact' = 'binary'): string {
   let value = bytes;
   let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  const number = unit === 0 ? String(Math.round(value)) : value.toFixed(value < 10 ? 1 : 0);
+  return style === 'compact' ? `${number}${(UNITS[unit] as string)[0]}` : `${number} ${UNITS[unit]}`;
 }
 
 /** A percentage with one decimal below 10 and none above: `3.2%`, `85%`. */
