@@ -1,15 +1,15 @@
-import { choiceFlag, durationFlag, lastValue } from './flag-values.ts';
+import { durationFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
-import { IoguardError } from '../errors/ioguard-error.ts';
-import type { FleetOptions } from '../fleet/fleet-options.ts';
+import { inFlagTerms } from './flag-errors.ts';
+import { normalizeFleetSettings, type FleetOptions, type FleetUnavailablePolicy } from '../fleet/fleet-options.ts';
 
 /** Flags of the fleet lock, shared by run (all of them) and check/status (the URL). */
 export const FLEET_FLAGS: FlagTable = {
-  fleet: { type: 'string', describe: 'Also take the job\'s lock on a PostgreSQL server shared by the fleet: postgres://user@host/db (default $IOGUARD_FLEET_URL; password from the URL, PGPASSFILE or PGPASSWORD)' },
-  'fleet-unavailable': { type: 'string', describe: 'Fleet server down or refusing: skip (exit 75 with the reason) or run-local (run under the local lock only)', default: 'skip' },
-  'fleet-connect-timeout': { type: 'string', describe: 'Longest wait for a connection to the fleet server', default: '5s' },
-  'fleet-lock-timeout': { type: 'string', describe: 'Longest wait for each fleet statement (taking the lock, writing the record)', default: '5s' },
-  'fleet-heartbeat': { type: 'string', describe: 'How often the holder refreshes its fleet record', default: '10s' },
+  fleet: { type: 'string', option: 'fleet.url', describe: 'Also take the job\'s lock on a PostgreSQL server shared by the fleet: postgres://user@host/db (default $IOGUARD_FLEET_URL; password from the URL, PGPASSFILE or PGPASSWORD)' },
+  'fleet-unavailable': { type: 'string', option: 'fleet.unavailable', describe: 'Fleet server down or refusing: skip (exit 75 with the reason) or run-local (run under the local lock only)', default: 'skip' },
+  'fleet-connect-timeout': { type: 'string', option: 'fleet.connectTimeoutMs', describe: 'Longest wait for a connection to the fleet server', default: '5s' },
+  'fleet-lock-timeout': { type: 'string', option: 'fleet.lockTimeoutMs', describe: 'Longest wait for each fleet statement (taking the lock, writing the record)', default: '5s' },
+  'fleet-heartbeat': { type: 'string', option: 'fleet.heartbeatMs', describe: 'How often the holder refreshes its fleet record', default: '10s' },
 };
 
 /** The fleet URL from --fleet, else $IOGUARD_FLEET_URL; an empty value turns the fleet lock off. */
@@ -18,22 +18,16 @@ export function fleetUrl(args: FlagValues, env: NodeJS.ProcessEnv = process.env)
   return url === undefined || url === '' ? undefined : url;
 }
 
-/** Turn the fleet flags into the library option; the URL is checked without ever being echoed. */
+/** Turn the fleet flags into the library option; the library checks them (the URL without ever echoing it). */
 export function fleetFromFlags(args: FlagValues, env: NodeJS.ProcessEnv = process.env): FleetOptions | undefined {
-  const positive = (flag: string): number => {
-    const ms = durationFlag(args, flag) as number;
-    if (ms <= 0) throw new IoguardError('ERR_INVALID_OPTION', `--${flag}: must be above zero`, { option: `--${flag}` });
-    return ms;
+  const settings = {
+    unavailable: (lastValue(args['fleet-unavailable']) ?? 'skip') as FleetUnavailablePolicy,
+    connectTimeoutMs: durationFlag(args, 'fleet-connect-timeout') as number,
+    lockTimeoutMs: durationFlag(args, 'fleet-lock-timeout') as number,
+    heartbeatMs: durationFlag(args, 'fleet-heartbeat') as number,
   };
   // Checked even without a URL, so a typo does not wait for the day the fleet is switched on.
-  const options = {
-    unavailable: choiceFlag(args, 'fleet-unavailable', ['skip', 'run-local'] as const) ?? 'skip',
-    connectTimeoutMs: positive('fleet-connect-timeout'),
-    lockTimeoutMs: positive('fleet-lock-timeout'),
-    heartbeatMs: positive('fleet-heartbeat'),
-  };
+  inFlagTerms(() => normalizeFleetSettings(settings), FLEET_FLAGS, args);
   const url = fleetUrl(args, env);
-  if (url === undefined) return undefined;
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new IoguardError('ERR_USAGE', '--fleet: not a postgres:// or postgresql:// URL', { option: '--fleet' });
-  return { url, ...options };
+  return url === undefined ? undefined : { url, ...settings };
 }
