@@ -97,7 +97,8 @@ export async function checkFleet(fleet: FleetOptions | string): Promise<FleetRea
     const backend = await openFleet(f);
     try {
       const rows = await backend.list();
-      return { server: backend.where, reachable: true, latencyMs: Math.round((performance.now() - started) * 10) / 10, jobs: rows.length, held: rows.filter((r) => r.held).length, error: null };
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      return { server: backend.where, reachable: true, latencyMs, jobs: rows.length, held: rows.filter((r) => r.held).length, error: null };
     } finally {
       await backend.close();
     }

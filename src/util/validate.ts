@@ -6,7 +6,12 @@ import { HIDDEN, invalidOption } from '../errors/ioguard-error.ts';
  */
 
 /** Milliseconds, rounded to whole ones: at least `min` (default 0), or above zero; `fallback` when absent. */
-export function milliseconds<F extends number | undefined>(option: string, value: unknown, fallback: F, limit: { min?: number; aboveZero?: boolean } = {}): number | F {
+export function milliseconds<F extends number | undefined>(
+  option: string,
+  value: unknown,
+  fallback: F,
+  limit: { min?: number; aboveZero?: boolean } = {},
+): number | F {
   if (value === undefined) return fallback;
   const min = limit.min ?? 0;
   const ok = typeof value === 'number' && Number.isFinite(value) && (limit.aboveZero === true ? value > 0 : value >= min);

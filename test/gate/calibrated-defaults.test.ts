@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finished, runIoguard, sandbox, sleep, startIoguard, until } from '../helpers/cli.ts';
 import { diskMajMinOf, exclusiveLoad, privateScratch, startThrottledWriter, stop } from '../probe/helpers/load.ts';
