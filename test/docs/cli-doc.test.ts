@@ -64,7 +64,8 @@ describe('docs/cli.md against the flag table', () => {
       const row = rowFor(flag);
       assert.ok(row, `docs/cli.md has no row for --${flag} under "## ioguard run"`);
       const wanted = expectedDefault(spec);
-      if (wanted !== undefined) assert.ok(row.defaultCell.includes(wanted), `--${flag}: the default cell "${row.defaultCell}" does not say "${wanted}"`);
+      if (wanted === undefined) return;
+      assert.ok(row.defaultCell.includes(wanted), `--${flag}: the default cell "${row.defaultCell}" does not say "${wanted}"`);
     });
   }
 

@@ -64,7 +64,8 @@ export function links(text: string): Link[] {
     .split('\n')
     .forEach((raw, i) => {
       const line = raw.replace(/`[^`]*`/g, '``');
-      for (const m of line.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push({ line: i + 1, target: m[1] as string });
+      const link = /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
+      for (const m of line.matchAll(link)) out.push({ line: i + 1, target: m[1] as string });
     });
   return out;
 }
