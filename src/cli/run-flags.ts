@@ -8,7 +8,7 @@ import { inFlagTerms } from './flag-errors.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
 import { FLEET_FLAGS, fleetFromFlags } from './fleet-flags.ts';
 
-/** Every flag of `ioguard run`, with the library option it sets: the single source for parsing, --help and error names. */
+/** Every flag of `ioguard run`, with the library option it sets: the single source for parsing, --help, error names and docs/cli.md (test/docs/cli-doc.test.ts). */
 export const RUN_FLAGS: FlagTable = {
   name: { type: 'string', option: 'name', describe: 'Job key, 1-128 of A-Za-z0-9._- (default: derived from the whole command line)' },
   'lock-dir': { type: 'string', option: 'lockDir', describe: 'Lock folder (default $IOGUARD_LOCK_DIR, /run/ioguard for root, /tmp/ioguard-<uid>)' },
