@@ -1,6 +1,7 @@
-import { readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomically } from '../history/file-io.ts';
+import { readSmallFile } from '../lock/record.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** Beside the lock: since when a job has been skipped for pressure, tick after tick. */
@@ -16,9 +17,12 @@ export interface StarvationState {
 
 export const starvationPath = (lockDir: string, name: string): string => join(lockDir, `${name}.starve`);
 
+/** Missing, planted (a FIFO, a symlink) or unparsable: no streak, and the next skip starts a new one. */
 export function readStarvation(path: string): StarvationState | undefined {
+  const read = readSmallFile(path);
+  if (read.kind !== 'ok') return undefined;
   try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as StarvationState;
+    const s = JSON.parse(read.text) as StarvationState;
     return typeof s.since === 'number' && typeof s.skips === 'number' ? s : undefined;
   } catch {
     return undefined;

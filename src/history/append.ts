@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, statSync, writeSync } from 'node:fs';
+import { openRegularFile } from './file-io.ts';
 import { serializeEntry, type HistoryEntry } from './entry.ts';
 import { compactHistory, DEFAULT_RETENTION, type Retention } from './compact.ts';
 
@@ -14,7 +15,7 @@ function inodeOf(path: string): number | undefined {
 
 /** Append one line with a single write(2); returns the inode written to and the size after it. */
 function appendOnce(path: string, line: Buffer): { ino: number; size: number } {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  const fd = openRegularFile(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
   try {
     const n = writeSync(fd, line);
     // A short write (disk full) leaves a fragment: end it so only it is lost, not the next line too.

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import { writeAtomically } from '../history/file-io.ts';
 import { IoguardError } from '../errors/ioguard-error.ts';
 
 export interface ProcessIdentity {
@@ -166,16 +167,11 @@ export function stuckRecord(record: RunRecord, evidence: ProcessEvidence[], now:
  * failure (folder full or removed) the temporary file is removed and the error names the record.
  */
 export function writeRecord(path: string, record: RunRecord): void {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
+    // A fresh temp name created exclusively (O_EXCL): a FIFO or symlink planted under a guessable
+    // `<record>.<pid>.tmp` can neither hang the start nor redirect the write.
+    writeAtomically(path, `${JSON.stringify(record)}\n`, 0o600);
   } catch (error) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never created, or the folder is gone.
-    }
     const e = error as NodeJS.ErrnoException;
     throw new IoguardError('ERR_LOCK_DIR', `cannot write run record ${path} (${e.code ?? e.message})`, { cause: error });
   }
