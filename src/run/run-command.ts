@@ -273,5 +273,5 @@ async function startGated(argv: string[], shown: readonly string[], o: { cwd?: s
   const command = shown[0] as string;
   const found = resolveCommand(command, o);
   if (found.ok === false) return { pid: undefined, command: quoteCommand(shown), exited: Promise.resolve(spawnFailure(found.code, '', command, o.cwd)), unref: () => {} };
-  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined), { ...o, gatePipe: true, shown });
+  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined, o.env ?? process.env), { ...o, gatePipe: true, shown });
 }
