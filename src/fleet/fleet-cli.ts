@@ -2,12 +2,12 @@ import { EXIT } from '../errors/exit-codes.ts';
 import type { CliIo } from '../cli/io.ts';
 import type { FlagValues } from '../cli/flag-table.ts';
 import { durationFlag, lastValue } from '../cli/flag-values.ts';
-import { IoguardError } from '../errors/ioguard-error.ts';
 import { fleetUrl } from './fleet-flags.ts';
+import { checkFleetUrl } from './fleet-url.ts';
 import { checkFleet, formatFleetCheck, formatFleetTable, listFleetJobs, type FleetReachability } from './list-fleet.ts';
 
 function options(args: FlagValues, url: string): { url: string; connectTimeoutMs: number } {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new IoguardError('ERR_USAGE', '--fleet: not a postgres:// or postgresql:// URL', { option: '--fleet' });
+  checkFleetUrl(url, lastValue(args.fleet) === undefined ? 'IOGUARD_FLEET_URL' : '--fleet');
   return { url, connectTimeoutMs: durationFlag(args, 'fleet-connect-timeout') ?? 5000 };
 }
 

@@ -2,6 +2,7 @@ import { choiceFlag, durationFlag, lastValue } from '../cli/flag-values.ts';
 import type { FlagTable, FlagValues } from '../cli/flag-table.ts';
 import { IoguardError } from '../errors/ioguard-error.ts';
 import type { FleetOptions } from './fleet-options.ts';
+import { checkFleetUrl } from './fleet-url.ts';
 
 /** Flags of the fleet lock, shared by run (all of them) and check/status (the URL). */
 export const FLEET_FLAGS: FlagTable = {
@@ -34,6 +35,7 @@ export function fleetFromFlags(args: FlagValues, env: NodeJS.ProcessEnv = proces
   };
   const url = fleetUrl(args, env);
   if (url === undefined) return undefined;
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new IoguardError('ERR_USAGE', '--fleet: not a postgres:// or postgresql:// URL', { option: '--fleet' });
+  // Said as the user wrote it: the flag, or the variable it came from.
+  checkFleetUrl(url, lastValue(args.fleet) === undefined ? 'IOGUARD_FLEET_URL' : '--fleet');
   return { url, ...options };
 }

@@ -1,5 +1,6 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
+import { checkFleetUrl } from './fleet-url.ts';
 
 export type FleetUnavailablePolicy = 'skip' | 'run-local';
 
@@ -41,14 +42,8 @@ export function normalizeFleet(value: FleetOptions | string | undefined): Normal
   if (value === undefined) return undefined;
   const f: FleetOptions = typeof value === 'string' ? { url: value } : value;
   if (typeof f !== 'object' || f === null) throw invalidOption('fleet', f, 'a postgres:// URL or { url, ... }');
-  if (typeof f.url !== 'string' || !/^postgres(ql)?:\/\//.test(f.url)) {
-    throw invalidOption('fleet.url', typeof f.url === 'string' ? '(hidden)' : f.url, 'a postgres:// or postgresql:// URL');
-  }
-  try {
-    new URL(f.url);
-  } catch {
-    throw invalidOption('fleet.url', '(hidden)', 'a parsable URL (percent-encode special characters in the password)');
-  }
+  if (typeof f.url !== 'string') throw invalidOption('fleet.url', f.url, 'a postgres:// or postgresql:// URL');
+  checkFleetUrl(f.url, 'fleet.url');
   const unavailable = f.unavailable ?? 'skip';
   if (!POLICIES.includes(unavailable)) throw invalidOption('fleet.unavailable', unavailable, `one of ${POLICIES.join(', ')}`);
   const namespace = f.namespace ?? 'default';
