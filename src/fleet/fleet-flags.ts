@@ -1,7 +1,7 @@
 import { choiceFlag, durationFlag, lastValue } from '../cli/flag-values.ts';
 import type { FlagTable, FlagValues } from '../cli/flag-table.ts';
 import { IoguardError } from '../errors/ioguard-error.ts';
-import type { FleetOptions } from './fleet-options.ts';
+import { LOST_POLICIES, type FleetOptions } from './fleet-options.ts';
 import { checkFleetUrl } from './fleet-url.ts';
 
 /** Flags of the fleet lock, shared by run (all of them) and check/status (the URL). */
@@ -11,6 +11,7 @@ export const FLEET_FLAGS: FlagTable = {
   'fleet-connect-timeout': { type: 'string', describe: 'Longest wait for a connection to the fleet server', default: '5s' },
   'fleet-lock-timeout': { type: 'string', describe: 'Longest wait for each fleet statement (taking the lock, writing the record)', default: '5s' },
   'fleet-heartbeat': { type: 'string', describe: 'How often the holder refreshes its fleet record', default: '10s' },
+  'fleet-lost': { type: 'string', describe: 'Fleet lock lost while the job runs (not held for 3 heartbeats, not retaken): keep the job running, or terminate it (exit 76)', default: 'keep' },
 };
 
 /** The fleet URL from --fleet, else $IOGUARD_FLEET_URL; an empty value turns the fleet lock off. */
@@ -32,6 +33,7 @@ export function fleetFromFlags(args: FlagValues, env: NodeJS.ProcessEnv = proces
     connectTimeoutMs: positive('fleet-connect-timeout'),
     lockTimeoutMs: positive('fleet-lock-timeout'),
     heartbeatMs: positive('fleet-heartbeat'),
+    lost: choiceFlag(args, 'fleet-lost', LOST_POLICIES) ?? 'keep',
   };
   const url = fleetUrl(args, env);
   if (url === undefined) return undefined;

@@ -3,6 +3,8 @@ import { validateJobName } from '../lock/job-key.ts';
 import { checkFleetUrl } from './fleet-url.ts';
 
 export type FleetUnavailablePolicy = 'skip' | 'run-local';
+/** The lock lost while the job runs: keep it running (a duplicate is the lesser harm) or end it (exit 76). */
+export type FleetLostPolicy = 'keep' | 'terminate';
 
 /** The fleet lock (issue 13): one run per job across every host that shares the server. */
 export interface FleetOptions {
@@ -18,6 +20,8 @@ export interface FleetOptions {
   heartbeatMs?: number;
   /** Separates fleets sharing one database; part of the lock key. Default "default". */
   namespace?: string;
+  /** Not held for heartbeat x 3 and not retaken: 'keep' (default) or 'terminate' the job's group (exit 76). */
+  lost?: FleetLostPolicy;
 }
 
 export interface NormalizedFleet {
@@ -27,9 +31,11 @@ export interface NormalizedFleet {
   lockTimeoutMs: number;
   heartbeatMs: number;
   namespace: string;
+  lost: FleetLostPolicy;
 }
 
 const POLICIES: readonly FleetUnavailablePolicy[] = ['skip', 'run-local'];
+export const LOST_POLICIES: readonly FleetLostPolicy[] = ['keep', 'terminate'];
 
 function positive(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -46,6 +52,8 @@ export function normalizeFleet(value: FleetOptions | string | undefined): Normal
   checkFleetUrl(f.url, 'fleet.url');
   const unavailable = f.unavailable ?? 'skip';
   if (!POLICIES.includes(unavailable)) throw invalidOption('fleet.unavailable', unavailable, `one of ${POLICIES.join(', ')}`);
+  const lost = f.lost ?? 'keep';
+  if (!LOST_POLICIES.includes(lost)) throw invalidOption('fleet.lost', lost, `one of ${LOST_POLICIES.join(', ')}`);
   const namespace = f.namespace ?? 'default';
   validateJobName(namespace, 'fleet.namespace');
   return {
@@ -55,5 +63,6 @@ export function normalizeFleet(value: FleetOptions | string | undefined): Normal
     lockTimeoutMs: positive('fleet.lockTimeoutMs', f.lockTimeoutMs, 5000),
     heartbeatMs: positive('fleet.heartbeatMs', f.heartbeatMs, 10_000),
     namespace,
+    lost,
   };
 }
