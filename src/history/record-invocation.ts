@@ -90,8 +90,7 @@ export function recordInvocation<R extends RunResult>(ctx: RunContext, result: R
       writeMetricsFile(ctx.o.metricsDir, ctx.name, renderJobMetrics(ctx.name, summary, f, liveState(result, lock)));
     }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException)?.code;
-    ctx.log.log('warn', 'history-failed', `could not record the invocation's history or metrics: ${code ?? (error as Error)?.message ?? String(error)}`, { error: String(error) });
+    ctx.log.log('warn', 'history-failed', `could not record the invocation's history or metrics: ${(error as Error)?.message ?? String(error)}`, { error: String(error) });
   }
   return result;
 }

@@ -211,6 +211,17 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       void termination.timeout();
     };
     const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => timeOut('deadline'), o.timeoutMs);
+    // --fleet-lost terminate (src/fleet/fleet-lease.ts): the fleet lock is gone for good; end the group, exit 76.
+    let fleetLostLine = '';
+    lease?.onLostForGood((line) => {
+      if (jobEnded || termination.active) return;
+      fleetLostLine = line;
+      record.phase = 'terminating';
+      supervisor.releasePause();
+      ctx.report(`ioguard: job "${ctx.name}": ${line}`, 'alert');
+      ctx.log.log('error', 'fleet-lost-terminated', line, { signal: o.killSignal, killAfterMs: o.killAfterMs });
+      void termination.end();
+    });
     const exit = await Promise.race([job.exited, termination.leaderSurvived.then(() => undefined)]);
     jobEnded = true;
     timer?.clear();
@@ -234,6 +245,10 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       result.outcome = 'timed-out';
       result.exitCode = EXIT.timedOut;
       result.reason = `timed out ${timedOutAfter}`;
+    } else if (fleetLostLine) {
+      result.outcome = 'failed';
+      result.exitCode = EXIT.fleetLost;
+      result.reason = fleetLostLine;
     } else {
       result.exitCode = exit ? exit.status : EXIT.stuck;
       result.outcome = exit && exit.status === 0 ? 'completed' : 'failed';
@@ -273,5 +288,5 @@ async function startGated(argv: string[], shown: readonly string[], o: { cwd?: s
   const command = shown[0] as string;
   const found = resolveCommand(command, o);
   if (found.ok === false) return { pid: undefined, command: quoteCommand(shown), exited: Promise.resolve(spawnFailure(found.code, '', command, o.cwd)), unref: () => {} };
-  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined), { ...o, gatePipe: true, shown });
+  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined, o.env ?? process.env), { ...o, gatePipe: true, shown });
 }
