@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeFd, openLockFile, waitFlock } from '../lock/flock.ts';
+import { readSmallFile } from '../lock/record.ts';
+import { readBootId } from '../proc/boot-id.ts';
+import { readPidStat } from '../proc/processes.ts';
+import { DEFAULT_ROOTS, type ProcRoots } from '../proc/roots.ts';
+import { selfIdentity } from '../proc/self.ts';
+import { bdiOfPath, readBdiLimits, writeBdiBound, writeBdiLimits } from './bdi-limits.ts';
+import { LEDGER_FILE, boundInForce, ledgerPaths, parseLedger, serializeLedger, type BoundHolder, type BoundLedger } from './bound-ledger.ts';
+
+/** The bound measured in docs/governor.md ("Bounding the backlog"): 1 MiB of dirty + writeback per device. */
+export const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
+const LEDGER_LOCK_WAIT_MS = 10_000;
+
+export interface BacklogBoundOptions {
+  /** Paths the job writes (the gate's `--path`); each one's writeback device is bounded once. */
+  paths: readonly string[];
+  /** Dirty + writeback allowed on each device while the job runs. */
+  bytes: number;
+  /** The lock folder: the ledgers live beside the job locks. */
+  lockDir: string;
+  job: string;
+  roots?: ProcRoots;
+}
+
+/** One device held to a bound by this run. */
+export interface HeldBound {
+  device: string;
+  /** The bound written (the smallest any holder asked for, never looser than the device had). */
+  bytes: number;
+  /** Restore the device if this was the last holder, else leave the others' bound. Never throws; idempotent. */
+  release(): Promise<void>;
+}
+
+export interface BacklogBoundResult {
+  bounds: HeldBound[];
+  /** Why a path's device was not bounded: no writeback device, not root, the ledger lock busy. */
+  problems: string[];
+}
+
+interface Me {
+  pid: number;
+  starttime: number;
+  bootId: string;
+}
+
+function alive(h: BoundHolder, bootId: string, roots: ProcRoots): boolean {
+  return h.bootId === bootId && readPidStat(h.pid, roots)?.starttime === h.starttime;
+}
+
+function readLedger(path: string): BoundLedger | undefined {
+  const r = readSmallFile(path);
+  return r.kind === 'ok' ? parseLedger(r.text) : undefined;
+}
+
+function writeLedger(path: string, l: BoundLedger): void {
+  writeFileSync(`${path}.tmp`, serializeLedger(l), { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Run `fn` holding the device's ledger flock; undefined when the lock was not had in time. */
+async function underLedgerLock<T>(lockDir: string, device: string, fn: (ledgerPath: string) => T): Promise<T | undefined> {
+  const { ledger, lock } = ledgerPaths(lockDir, device);
+  const fd = openLockFile(lock);
+  try {
+    if (!(await waitFlock(fd, lock, LEDGER_LOCK_WAIT_MS))) return undefined;
+    return fn(ledger);
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/**
+ * Under the ledger lock: drop holders that died (SIGKILLed wrappers), add or remove one, then
+ * write the bound the holders need, or restore what the device had once none is left.
+ */
+function settle(ledgerPath: string, device: string, roots: ProcRoots, change: { add?: BoundHolder; remove?: string }): number | undefined {
+  const bootId = readBootId(roots);
+  const before = readLedger(ledgerPath);
+  const saved = before?.saved ?? readBdiLimits(device, roots.sysRoot);
+  if (saved === undefined) throw new Error(`no /sys/class/bdi/${device}`);
+  const holders = (before?.holders ?? []).filter((h) => h.token !== change.remove && alive(h, bootId, roots));
+  if (change.add) holders.push(change.add);
+  const bytes = boundInForce(holders, saved);
+  if (bytes === undefined) {
+    if (before !== undefined) writeBdiLimits(device, saved, roots.sysRoot);
+    rmSync(ledgerPath, { force: true });
+    return undefined;
+  }
+  // Ledger first: a crash between the two writes leaves a ledger that restores, never a bound without one.
+  writeLedger(ledgerPath, { device, saved, holders });
+  writeBdiBound(device, bytes, roots.sysRoot);
+  return bytes;
+}
+
+const reason = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+/**
+ * Hold the dirty + writeback backlog of the devices under `paths` to `bytes` (strict_limit 1,
+ * max_bytes) until `release()`. Needs root; every problem is reported, none thrown: the job runs
+ * unbounded rather than not at all.
+ */
+export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBoundResult> {
+  const roots = o.roots ?? DEFAULT_ROOTS;
+  const problems: string[] = [];
+  const devices = new Set<string>();
+  for (const path of o.paths) {
+    const bdi = bdiOfPath(path, roots);
+    if (typeof bdi === 'string') devices.add(bdi);
+    else problems.push(bdi.problem);
+  }
+  if (devices.size > 0 && process.getuid?.() !== 0) return { bounds: [], problems: [...problems, `not root: /sys/class/bdi/*/max_bytes is root's to write; backlog not bounded on ${[...devices].join(', ')}`] };
+  const me: Me = { ...selfIdentity(roots), bootId: readBootId(roots) };
+  const bounds: HeldBound[] = [];
+  for (const device of devices) {
+    const holder: BoundHolder = { token: randomUUID(), ...me, job: o.job, bytes: o.bytes, since: new Date().toISOString() };
+    try {
+      const bytes = await underLedgerLock(o.lockDir, device, (p) => settle(p, device, roots, { add: holder }));
+      if (bytes === undefined) problems.push(`${device}: the bound's ledger stayed locked for ${LEDGER_LOCK_WAIT_MS / 1000}s; backlog not bounded`);
+      else bounds.push(held(o.lockDir, device, bytes, holder.token, roots));
+    } catch (error) {
+      problems.push(`${device}: cannot bound the backlog (${reason(error)})`);
+    }
+  }
+  return { bounds, problems };
+}
+
+function held(lockDir: string, device: string, bytes: number, token: string, roots: ProcRoots): HeldBound {
+  let released = false;
+  return {
+    device,
+    bytes,
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await underLedgerLock(lockDir, device, (p) => settle(p, device, roots, { remove: token }));
+      } catch {
+        // The next run that reads the ledger restores the device.
+      }
+    },
+  };
+}
+
+/**
+ * Restore every device whose bound's holders are all gone (wrappers killed with SIGKILL): call
+ * it at the start of a run. Returns the devices restored.
+ */
+export async function restoreOrphanedBounds(lockDir: string, roots: ProcRoots = DEFAULT_ROOTS): Promise<string[]> {
+  let names: string[];
+  try {
+    names = readdirSync(lockDir);
+  } catch {
+    return [];
+  }
+  const restored: string[] = [];
+  for (const name of names) {
+    const m = LEDGER_FILE.exec(name);
+    if (!m) continue;
+    const device = `${m[1]}:${m[2]}`;
+    try {
+      const outcome = await underLedgerLock(lockDir, device, (p) => (readLedger(p) !== undefined && settle(p, device, roots, {}) === undefined ? 'restored' : 'kept'));
+      if (outcome === 'restored') restored.push(device);
+    } catch {}
+  }
+  return restored;
+}
+
+/** For `status`: the bounds in force in a lock folder, with their live holders. */
+export function listBounds(lockDir: string): BoundLedger[] {
+  let names: string[];
+  try {
+    names = readdirSync(lockDir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => LEDGER_FILE.test(n)).flatMap((n) => readLedger(`${lockDir}/${n}`) ?? []);
+}

@@ -1,0 +1,69 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolvePathDevices } from '../proc/path-devices.ts';
+import { readProcFile } from '../proc/read-file.ts';
+import type { ProcRoots } from '../proc/roots.ts';
+
+/**
+ * A device's writeback allowance, as /sys/class/bdi/MAJ:MIN/ shows it. `maxRatioFine` (millionths,
+ * kernel 6.2+) is the kernel's own unit for the share; `max_bytes` is derived from it and the
+ * global dirty limit, so saving the fine ratio (else `max_ratio`) and `strict_limit` restores a
+ * device exactly.
+ */
+export interface BdiLimits {
+  strictLimit: boolean;
+  maxRatio: number;
+  maxRatioFine: number | undefined;
+  maxBytes: number | undefined;
+}
+
+export const bdiDir = (majMin: string, sysRoot: string): string => `${sysRoot}/class/bdi/${majMin}`;
+
+/** Undefined when the device has no bdi folder or no `max_ratio` (not a writeback device). */
+export function readBdiLimits(majMin: string, sysRoot: string): BdiLimits | undefined {
+  const dir = bdiDir(majMin, sysRoot);
+  const num = (file: string): number | undefined => {
+    const text = readProcFile(`${dir}/${file}`)?.trim();
+    return text === undefined || !/^\d+$/.test(text) ? undefined : Number(text);
+  };
+  const maxRatio = num('max_ratio');
+  if (maxRatio === undefined) return undefined;
+  return { strictLimit: num('strict_limit') === 1, maxRatio, maxRatioFine: num('max_ratio_fine'), maxBytes: num('max_bytes') };
+}
+
+/** Set strict_limit 1 and max_bytes; throws the errno error of the write that failed. */
+export function writeBdiBound(majMin: string, bytes: number, sysRoot: string): void {
+  const dir = bdiDir(majMin, sysRoot);
+  writeFileSync(`${dir}/max_bytes`, String(bytes));
+  writeFileSync(`${dir}/strict_limit`, '1');
+}
+
+/** Put back what `readBdiLimits` saw: the share first (fine form when there is one), then strict_limit. */
+export function writeBdiLimits(majMin: string, saved: BdiLimits, sysRoot: string): void {
+  const dir = bdiDir(majMin, sysRoot);
+  if (saved.maxRatioFine !== undefined) writeFileSync(`${dir}/max_ratio_fine`, String(saved.maxRatioFine));
+  else writeFileSync(`${dir}/max_ratio`, String(saved.maxRatio));
+  writeFileSync(`${dir}/strict_limit`, saved.strictLimit ? '1' : '0');
+}
+
+/**
+ * The bdi that counts a path's dirty pages: its filesystem's whole disk (a partition shares its
+ * disk's bdi; dm, md and loop have their own), or the filesystem's own anonymous device (NFS,
+ * FUSE). A string says why there is none (tmpfs and overlay have no writeback of their own).
+ */
+export function bdiOfPath(path: string, roots: ProcRoots): string | { problem: string } {
+  let found;
+  try {
+    found = resolvePathDevices(path, roots);
+  } catch (error) {
+    return { problem: `${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  }
+  const candidates = [found.dev];
+  const disk = found.disks[0];
+  if (disk !== undefined) {
+    try {
+      candidates.unshift(readFileSync(`${roots.sysRoot}/block/${disk.replaceAll('/', '!')}/dev`, 'utf8').trim());
+    } catch {}
+  }
+  const majMin = candidates.find((c) => readBdiLimits(c, roots.sysRoot) !== undefined);
+  return majMin ?? { problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})` };
+}

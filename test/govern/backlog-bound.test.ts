@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_BACKLOG_BYTES, boundBacklog, listBounds, restoreOrphanedBounds } from '../../src/govern/backlog-bound.ts';
+import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
+import { boundInForce, ledgerPaths, parseLedger, serializeLedger, type BoundHolder, type BoundLedger } from '../../src/govern/bound-ledger.ts';
+
+const WORKER = new URL('../helpers/bound-worker.ts', import.meta.url).pathname;
+const isRoot = process.getuid?.() === 0;
+const holder = (bytes: number, token = 't'): BoundHolder => ({ token, pid: 1, starttime: 2, bootId: 'b', job: 'j', bytes, since: '2026-01-01T00:00:00.000Z' });
+type Setting = Omit<BdiLimits, 'maxBytes'>;
+const loose: BdiLimits = { strictLimit: false, maxRatio: 100, maxRatioFine: 1_000_000, maxBytes: 4_000_000_000 };
+
+describe('the bound ledger (pure)', () => {
+  it('reads back what it wrote', () => {
+    const l: BoundLedger = { device: '7:3', saved: loose, holders: [holder(1 << 20)] };
+    assert.deepEqual(parseLedger(serializeLedger(l)), l);
+  });
+  it('refuses text that is not a ledger, so a damaged file never restores garbage', () => {
+    assert.equal(parseLedger('{'), undefined);
+    assert.equal(parseLedger(JSON.stringify({ device: 'x', saved: loose, holders: [] })), undefined);
+    assert.equal(parseLedger(JSON.stringify({ device: '7:3', saved: { ...loose, maxRatio: -1 }, holders: [] })), undefined);
+    assert.equal(parseLedger(JSON.stringify({ device: '7:3', saved: loose, holders: [{ pid: 1 }] })), undefined);
+  });
+  it('holds the smallest bound any holder asked for, and never loosens a stricter bound the device already had', () => {
+    assert.equal(boundInForce([holder(1 << 20), holder(256 << 10)], loose), 256 << 10);
+    assert.equal(boundInForce([holder(1 << 20)], { ...loose, strictLimit: true, maxBytes: 64 << 10 }), 64 << 10);
+    assert.equal(boundInForce([holder(1 << 20)], { ...loose, strictLimit: false, maxBytes: 64 << 10 }), 1 << 20);
+    assert.equal(boundInForce([], loose), undefined);
+  });
+});
+
+const realDevice = { skip: !isRoot && 'needs root: a loop device and /sys/class/bdi writes' };
+
+describe('the backlog bound on a real loop device', realDevice, () => {
+  let dir = '';
+  let loop = '';
+  let mnt = '';
+  let majMin = '';
+  let lockDir = '';
+  let original: Setting | undefined;
+  let found: BdiLimits | undefined;
+  const limits = (): BdiLimits => readBdiLimits(majMin, '/sys') as BdiLimits;
+  // max_bytes is derived from the global dirty limit, which moves with free memory: compare the setting itself.
+  const setting = (): Setting => ({ strictLimit: limits().strictLimit, maxRatio: limits().maxRatio, maxRatioFine: limits().maxRatioFine });
+  const write = (file: string, value: string | number): void => writeFileSync(`/sys/class/bdi/${majMin}/${file}`, String(value));
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ioguard-bound-'));
+    mnt = join(dir, 'mnt');
+    lockDir = join(dir, 'locks');
+    mkdirSync(mnt);
+    mkdirSync(lockDir, { mode: 0o700 });
+    execFileSync('truncate', ['-s', '32M', join(dir, 'img')]);
+    execFileSync('mkfs.ext4', ['-q', '-F', join(dir, 'img')]);
+    loop = execFileSync('losetup', ['-f', '--show', join(dir, 'img')], { encoding: 'utf8' }).trim();
+    execFileSync('mount', [loop, mnt]);
+    majMin = readFileSync(`/sys/block/${loop.replace('/dev/', '')}/dev`, 'utf8').trim();
+    // Loop devices keep their bdi settings across detach: start from the kernel's defaults, put back what was there.
+    found = limits();
+    write('strict_limit', 0);
+    write('max_ratio', 100);
+    original = setting();
+  });
+  after(() => {
+    if (found) {
+      write('max_ratio_fine', found.maxRatioFine ?? found.maxRatio * 10_000);
+      write('strict_limit', found.strictLimit ? 1 : 0);
+    }
+    try {
+      execFileSync('umount', [mnt]);
+    } catch {}
+    if (loop) execFileSync('losetup', ['-d', loop]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sets strict_limit 1 and max_bytes on the device of the path while held, and puts back what it found after release', async () => {
+    const r = await boundBacklog({ paths: [join(mnt, 'sub', '..')], bytes: DEFAULT_BACKLOG_BYTES, lockDir, job: 'one' });
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.bounds.map((b) => b.device), [majMin]);
+    assert.equal(limits().strictLimit, true);
+    assert.ok(Math.abs((limits().maxBytes ?? 0) - DEFAULT_BACKLOG_BYTES) < 64 * 1024, `max_bytes ${limits().maxBytes}`);
+    assert.equal(listBounds(lockDir)[0]?.holders[0]?.job, 'one');
+    await r.bounds[0]!.release();
+    assert.deepEqual(setting(), original);
+    assert.equal(existsSync(ledgerPaths(lockDir, majMin).ledger), false);
+  });
+
+  it('two jobs on one device: the first to end leaves the bound, the second restores the device', async () => {
+    const a = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'a' });
+    const b = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'b' });
+    assert.equal(listBounds(lockDir)[0]?.holders.length, 2);
+    await a.bounds[0]!.release();
+    assert.equal(limits().strictLimit, true, 'b still runs: the bound stays');
+    await a.bounds[0]!.release();
+    assert.equal(limits().strictLimit, true, 'a second release of a is a no-op');
+    await b.bounds[0]!.release();
+    assert.deepEqual(setting(), original);
+  });
+
+  it('a SIGKILLed wrapper leaves the bound; the next run restores the device to what it was before that wrapper', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, mnt, lockDir, String(256 << 10)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    assert.deepEqual(JSON.parse(line), { devices: [majMin], problems: [] });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(limits().strictLimit, true, 'nothing ran to restore it');
+    assert.deepEqual(await restoreOrphanedBounds(lockDir), [majMin]);
+    assert.deepEqual(setting(), original);
+    assert.deepEqual(listBounds(lockDir), []);
+  });
+
+  it('a run that finds a dead holder restores that holder\'s original on its own release, not the dead one\'s bound', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, mnt, lockDir, String(64 << 10)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const r = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'next' });
+    assert.equal(r.bounds[0]?.bytes, 1 << 20, 'the dead holder\'s 64 KiB no longer counts');
+    await r.bounds[0]!.release();
+    assert.deepEqual(setting(), original);
+  });
+
+  it('keeps a stricter bound the device already had and restores it as it was', async () => {
+    write('max_bytes', 128 << 10);
+    write('strict_limit', 1);
+    const before = setting();
+    try {
+      const r = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'loose' });
+      assert.ok((limits().maxBytes ?? Infinity) <= (128 << 10) + 4096, `max_bytes ${limits().maxBytes}`);
+      await r.bounds[0]!.release();
+      assert.deepEqual(setting(), before);
+    } finally {
+      write('strict_limit', 0);
+      write('max_ratio', 100);
+    }
+  });
+
+  it('names a path without a writeback device (tmpfs) as a problem and bounds nothing', async () => {
+    const r = await boundBacklog({ paths: ['/dev/shm'], bytes: 1 << 20, lockDir, job: 'shm' });
+    assert.deepEqual(r.bounds, []);
+    assert.match(r.problems[0] ?? '', /no writeback device \(tmpfs/);
+  });
+});
