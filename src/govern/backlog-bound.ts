@@ -6,7 +6,7 @@ import { readBootId } from '../proc/boot-id.ts';
 import { readPidStat } from '../proc/processes.ts';
 import { DEFAULT_ROOTS, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
-import { bdiOfPath, readBdiLimits, writeBdiBound, writeBdiLimits } from './bdi-limits.ts';
+import { bdisOfPath, readBdiLimits, writeBdiBound, writeBdiLimits } from './bdi-limits.ts';
 import { LEDGER_FILE, boundInForce, ledgerPaths, parseLedger, serializeLedger, type BoundHolder, type BoundLedger } from './bound-ledger.ts';
 
 /** The bound measured in docs/governor.md ("Bounding the backlog"): 1 MiB of dirty + writeback per device. */
@@ -14,7 +14,7 @@ export const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
 const LEDGER_LOCK_WAIT_MS = 10_000;
 
 export interface BacklogBoundOptions {
-  /** Paths the job writes (the gate's `--path`); each one's writeback device is bounded once. */
+  /** Paths the job writes (the gate's `--path`); each writeback device under them is bounded once. */
   paths: readonly string[];
   /** Dirty + writeback allowed on each device while the job runs. */
   bytes: number;
@@ -106,9 +106,9 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
   const problems: string[] = [];
   const devices = new Set<string>();
   for (const path of o.paths) {
-    const bdi = bdiOfPath(path, roots);
-    if (typeof bdi === 'string') devices.add(bdi);
-    else problems.push(bdi.problem);
+    const bdis = bdisOfPath(path, roots);
+    if (Array.isArray(bdis)) for (const d of bdis) devices.add(d);
+    else problems.push(bdis.problem);
   }
   if (devices.size > 0 && process.getuid?.() !== 0) return { bounds: [], problems: [...problems, `not root: /sys/class/bdi/*/max_bytes is root's to write; backlog not bounded on ${[...devices].join(', ')}`] };
   const me: Me = { ...selfIdentity(roots), bootId: readBootId(roots) };

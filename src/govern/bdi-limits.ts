@@ -45,12 +45,17 @@ export function writeBdiLimits(majMin: string, saved: BdiLimits, sysRoot: string
   writeFileSync(`${dir}/strict_limit`, saved.strictLimit ? '1' : '0');
 }
 
-/**
- * The bdi that counts a path's dirty pages: its filesystem's whole disk (a partition shares its
- * disk's bdi; dm, md and loop have their own), or the filesystem's own anonymous device (NFS,
- * FUSE). A string says why there is none (tmpfs and overlay have no writeback of their own).
- */
-export function bdiOfPath(path: string, roots: ProcRoots): string | { problem: string } {
+const MAX_CHAIN = 8;
+
+/** A loop device's backing file when the loop writes through the page cache (direct I/O off). */
+function bufferedBacking(majMin: string, sysRoot: string): string | undefined {
+  const dir = `${sysRoot}/dev/block/${majMin}/loop`;
+  if (readProcFile(`${dir}/dio`)?.trim() !== '0') return undefined;
+  return readProcFile(`${dir}/backing_file`)?.trim() || undefined;
+}
+
+/** The bdi of one path's filesystem: its whole disk (a partition shares its disk's bdi), or its own anonymous device (NFS, FUSE). */
+function bdiOfOne(path: string, roots: ProcRoots): string | { problem: string } {
   let found;
   try {
     found = resolvePathDevices(path, roots);
@@ -66,4 +71,23 @@ export function bdiOfPath(path: string, roots: ProcRoots): string | { problem: s
   }
   const majMin = candidates.find((c) => readBdiLimits(c, roots.sysRoot) !== undefined);
   return majMin ?? { problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})` };
+}
+
+/**
+ * The bdis that hold a path's backlog: its filesystem's, and, where that is a loop device writing
+ * through the page cache (direct I/O off), the backing file's filesystem's too, and so on down:
+ * those pages queue at the lower device. A loop with direct I/O, dm and md add no page cache of
+ * their own. A `problem` says why a path has none (tmpfs and overlay have no writeback of their own).
+ */
+export function bdisOfPath(path: string, roots: ProcRoots): string[] | { problem: string } {
+  const out: string[] = [];
+  let next: string | undefined = path;
+  while (next !== undefined && out.length < MAX_CHAIN) {
+    const bdi = bdiOfOne(next, roots);
+    if (typeof bdi !== 'string') return out.length > 0 ? out : bdi;
+    if (out.includes(bdi)) break;
+    out.push(bdi);
+    next = bufferedBacking(bdi, roots.sysRoot);
+  }
+  return out;
 }

@@ -56,7 +56,8 @@ describe('the backlog bound on a real loop device', realDevice, () => {
     mkdirSync(lockDir, { mode: 0o700 });
     execFileSync('truncate', ['-s', '32M', join(dir, 'img')]);
     execFileSync('mkfs.ext4', ['-q', '-F', join(dir, 'img')]);
-    loop = execFileSync('losetup', ['-f', '--show', join(dir, 'img')], { encoding: 'utf8' }).trim();
+    // Direct I/O: a loop that writes through the page cache would put /tmp's disk under the bound too.
+    loop = execFileSync('losetup', ['--direct-io=on', '-f', '--show', join(dir, 'img')], { encoding: 'utf8' }).trim();
     execFileSync('mount', [loop, mnt]);
     majMin = readFileSync(`/sys/block/${loop.replace('/dev/', '')}/dev`, 'utf8').trim();
     // Loop devices keep their bdi settings across detach: start from the kernel's defaults, put back what was there.
@@ -136,6 +137,32 @@ describe('the backlog bound on a real loop device', realDevice, () => {
     } finally {
       write('strict_limit', 0);
       write('max_ratio', 100);
+    }
+  });
+
+  it('under a loop device that writes through the page cache, bounds the lower device as well and restores both', async () => {
+    const upperImg = join(mnt, 'upper.img');
+    const upperMnt = join(dir, 'upper');
+    mkdirSync(upperMnt);
+    execFileSync('truncate', ['-s', '16M', upperImg]);
+    execFileSync('mkfs.ext4', ['-q', '-F', upperImg]);
+    const upper = execFileSync('losetup', ['--direct-io=off', '-f', '--show', upperImg], { encoding: 'utf8' }).trim();
+    try {
+      execFileSync('mount', [upper, upperMnt]);
+      const upperMajMin = readFileSync(`/sys/block/${upper.replace('/dev/', '')}/dev`, 'utf8').trim();
+      const upperBefore = readBdiLimits(upperMajMin, '/sys') as BdiLimits;
+      const r = await boundBacklog({ paths: [upperMnt], bytes: 1 << 20, lockDir, job: 'stacked' });
+      assert.deepEqual(r.bounds.map((b) => b.device), [upperMajMin, majMin]);
+      assert.equal(limits().strictLimit, true, 'the lower device holds the upper one\'s writeback');
+      for (const h of r.bounds) await h.release();
+      assert.deepEqual(setting(), original);
+      const upperAfter = readBdiLimits(upperMajMin, '/sys') as BdiLimits;
+      assert.deepEqual([upperAfter.strictLimit, upperAfter.maxRatioFine], [upperBefore.strictLimit, upperBefore.maxRatioFine]);
+    } finally {
+      try {
+        execFileSync('umount', [upperMnt]);
+      } catch {}
+      execFileSync('losetup', ['-d', upper]);
     }
   });
 
