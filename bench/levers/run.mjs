@@ -9,7 +9,7 @@
 // Writes bench/results/levers.{json,md}. Needs root; restores everything it changes, even on ^C.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,8 @@ import { createSharedSlowDevice } from './shared-device.mjs';
 import { leverTable, summarizeRuns } from './summary.mjs';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+/** Results file name: a run of some arms only (LEVERS_ARMS) can write beside levers.md instead of over it. */
+const OUT = /^[\w-]+$/.test(process.env.LEVERS_OUT ?? '') ? process.env.LEVERS_OUT : 'levers';
 const PROBE_C = fileURLToPath(new URL('./direct-probe.c', import.meta.url));
 
 const KNOBS = {
@@ -46,7 +48,12 @@ export const ARMS = [
   { key: 'stop', title: 'governor + stop (SIGSTOP)', flags: ['--govern', '--govern-lever', 'stop'] },
   { key: 'freeze', title: 'governor + freeze (v1 freezer)', flags: ['--govern', '--govern-lever', 'freeze'] },
   { key: 'throttle', title: 'governor + throttle (v1 blkio)', flags: ['--govern', '--govern-lever', 'throttle'] },
+  // Issue 18: the job's dirty backlog bounded on every device under its path (src/govern/backlog-bound.ts), no governor.
+  { key: 'bound', title: 'backlog bound 1 MiB, no governor', flags: ['--no-govern'], boundBytes: 1024 * 1024 },
+  { key: 'bound256k', title: 'backlog bound 256 KiB, no governor', flags: ['--no-govern'], boundBytes: 256 * 1024 },
 ];
+
+const BOUND_MODULE = new URL('../../dist/govern/backlog-bound.js', import.meta.url);
 
 function readConfig(env = process.env) {
   const config = {};
@@ -94,6 +101,9 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
   await sleep(1000);
   const argv = [process.execPath, IOGUARD_BIN, 'run', '--name', name, '--lock-dir', join(scratch, 'locks'), '--log-file', logFile, '--no-gate', ...arm.flags,
     '--', 'dd', `if=${source}`, `of=${out}`, 'bs=1M', 'status=none', ...scenario.dd];
+  // The bound is set around the run, as a pipeline step would (the wiring into `ioguard run` is not there yet).
+  const bound = arm.boundBytes ? await (await import(BOUND_MODULE.href)).boundBacklog({ paths: [dev.mountPoint], bytes: arm.boundBytes, lockDir: join(scratch, 'bounds'), job: name }) : undefined;
+  if (bound && bound.problems.length > 0) throw new Error(`backlog bound: ${bound.problems.join('; ')}`);
   const psi0 = ioSomeTotalUs();
   const t0 = Date.now();
   const job = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -112,6 +122,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
   signal.removeEventListener('abort', onAbort);
   const t1 = Date.now();
   const psi1 = ioSomeTotalUs();
+  for (const b of bound?.bounds ?? []) await b.release();
   await Promise.all([commit.stop(), fsyncProbe.stop()]);
   const intact = !capped && exitCode === 0 && spawnSync('cmp', ['-s', source, out]).status === 0;
   const events = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.job === name);
@@ -128,6 +139,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
     intact,
     ioSomePct: Math.round(((psi1 - psi0) / ((t1 - t0) * 1000)) * 1000) / 10,
     lever: leverEvent?.lever ?? null,
+    boundDevices: bound?.bounds.map((b) => `${b.device} ${b.bytes}`) ?? [],
     leverNote: leverEvent?.fallback ?? null,
     pauses: events.filter((e) => e.event === 'paused').length,
     pausedMs: events.filter((e) => e.event === 'resumed').reduce((s, e) => s + Number(e.pausedMs ?? 0), 0),
@@ -139,19 +151,19 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
 
 async function main() {
   if (process.argv.includes('--help')) {
-    process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n`);
+    process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n  LEVERS_OUT             levers results file name in bench/results (for a run of some arms)\n`);
     return;
   }
   // Redraw levers.md from levers.json (after a change to the table), without measuring again.
   if (process.argv.includes('--report')) {
-    const saved = JSON.parse(await readFile(join(RESULTS_DIR, 'levers.json'), 'utf8'));
+    const saved = JSON.parse(await readFile(join(RESULTS_DIR, `${OUT}.json`), 'utf8'));
     const config = {
       ...saved.config,
       scenarios: SCENARIOS.filter((x) => saved.config.scenarios.includes(x.key)),
       arms: ARMS.filter((x) => saved.config.arms.includes(x.key)),
     };
     const summary = summarizeRuns(saved.runs, config);
-    await writeFile(join(RESULTS_DIR, 'levers.md'), leverTable(summary, { machine: saved.machine, config, scenarios: config.scenarios, arms: config.arms, totalS: saved.wallS, date: saved.date }));
+    await writeFile(join(RESULTS_DIR, `${OUT}.md`), leverTable(summary, { machine: saved.machine, config, scenarios: config.scenarios, arms: config.arms, totalS: saved.wallS, date: saved.date }));
     return;
   }
   if (process.getuid?.() !== 0) throw new Error('needs root: loop device, mount, blkio throttle, the job\'s cgroups (run it with sudo)');
@@ -167,6 +179,8 @@ async function main() {
   cleanup.setRestoreScript(join(scratch, 'restore.sh'));
   cleanup.add('stop every process of this run', () => killAllMentioning(scratch, { graceMs: 3000 }));
   process.stderr.write(`bench:levers: scratch ${scratch}\n`);
+  if (config.arms.some((a) => a.boundBytes) && !existsSync(fileURLToPath(BOUND_MODULE))) throw new Error('the bound arms need the build: npm run build');
+  await mkdir(join(scratch, 'bounds'), { mode: 0o700 });
   const probeBinary = join(scratch, 'direct-probe');
   await run('gcc', ['-O2', '-o', probeBinary, PROBE_C]);
   const source = join(scratch, 'source.bin');
@@ -199,9 +213,9 @@ async function main() {
   const summary = summarizeRuns(runs, config);
   const machine = { kernel: release(), cpus: cpus().length, memGiB: Math.round(totalmem() / 1024 ** 3), cgroup: 'v1 hybrid (freezer, blkio on v1; a v2 mount without the io controller)' };
   const { scenarios, arms, ...knobs } = config;
-  await writeFile(join(RESULTS_DIR, 'levers.json'), `${JSON.stringify({ date: new Date().toISOString(), wallS: Math.round((Date.now() - started) / 1000), machine, config: { ...knobs, scenarios: scenarios.map((s) => s.key), arms: arms.map((a) => a.key) }, summary, runs }, null, 1)}\n`);
-  await writeFile(join(RESULTS_DIR, 'levers.md'), leverTable(summary, { machine, config, scenarios, arms, totalS: Math.round((Date.now() - started) / 1000) }));
-  process.stderr.write(`bench:levers: wrote bench/results/levers.{json,md} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  await writeFile(join(RESULTS_DIR, `${OUT}.json`), `${JSON.stringify({ date: new Date().toISOString(), wallS: Math.round((Date.now() - started) / 1000), machine, config: { ...knobs, scenarios: scenarios.map((s) => s.key), arms: arms.map((a) => a.key) }, summary, runs }, null, 1)}\n`);
+  await writeFile(join(RESULTS_DIR, `${OUT}.md`), leverTable(summary, { machine, config, scenarios, arms, totalS: Math.round((Date.now() - started) / 1000) }));
+  process.stderr.write(`bench:levers: wrote bench/results/${OUT}.{json,md} in ${Math.round((Date.now() - started) / 1000)} s\n`);
 }
 
 main().catch((error) => {
