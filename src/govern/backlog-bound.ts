@@ -7,7 +7,8 @@ import { readPidStat } from '../proc/processes.ts';
 import { DEFAULT_ROOTS, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { bdisOfPath, readBdiLimits, writeBdiBound, writeBdiLimits } from './bdi-limits.ts';
-import { LEDGER_FILE, boundInForce, ledgerPaths, parseLedger, serializeLedger, type BoundHolder, type BoundLedger } from './bound-ledger.ts';
+import { LEDGER_FILE, boundInForce, ledgerPaths, parseLedger, serializeLedger } from './bound-ledger.ts';
+import type { BoundHolder, BoundLedger } from './bound-ledger.ts';
 
 /** The bound measured in docs/governor.md ("Bounding the backlog"): 1 MiB of dirty + writeback per device. */
 export const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
@@ -110,14 +111,18 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
     if (Array.isArray(bdis)) for (const d of bdis) devices.add(d);
     else problems.push(bdis.problem);
   }
-  if (devices.size > 0 && process.getuid?.() !== 0) return { bounds: [], problems: [...problems, `not root: /sys/class/bdi/*/max_bytes is root's to write; backlog not bounded on ${[...devices].join(', ')}`] };
+  if (devices.size > 0 && process.getuid?.() !== 0) {
+    const why = `not root: /sys/class/bdi/*/max_bytes is root's to write; backlog not bounded on ${[...devices].join(', ')}`;
+    return { bounds: [], problems: [...problems, why] };
+  }
   const me: Me = { ...selfIdentity(roots), bootId: readBootId(roots) };
   const bounds: HeldBound[] = [];
   for (const device of devices) {
     const holder: BoundHolder = { token: randomUUID(), ...me, job: o.job, bytes: o.bytes, since: new Date().toISOString() };
     try {
       const bytes = await underLedgerLock(o.lockDir, device, (p) => settle(p, device, roots, { add: holder }));
-      if (bytes === undefined) problems.push(`${device}: the bound's ledger stayed locked for ${LEDGER_LOCK_WAIT_MS / 1000}s; backlog not bounded`);
+      const busy = `${device}: the bound's ledger stayed locked for ${LEDGER_LOCK_WAIT_MS / 1000}s; backlog not bounded`;
+      if (bytes === undefined) problems.push(busy);
       else bounds.push(held(o.lockDir, device, bytes, holder.token, roots));
     } catch (error) {
       problems.push(`${device}: cannot bound the backlog (${reason(error)})`);
@@ -160,7 +165,8 @@ export async function restoreOrphanedBounds(lockDir: string, roots: ProcRoots = 
     if (!m) continue;
     const device = `${m[1]}:${m[2]}`;
     try {
-      const outcome = await underLedgerLock(lockDir, device, (p) => (readLedger(p) !== undefined && settle(p, device, roots, {}) === undefined ? 'restored' : 'kept'));
+      const orphaned = (p: string): boolean => readLedger(p) !== undefined && settle(p, device, roots, {}) === undefined;
+      const outcome = await underLedgerLock(lockDir, device, (p) => (orphaned(p) ? 'restored' : 'kept'));
       if (outcome === 'restored') restored.push(device);
     } catch {}
   }

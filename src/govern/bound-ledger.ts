@@ -31,7 +31,8 @@ function parseSaved(v: unknown): BdiLimits | undefined {
   const s = v as Record<string, unknown>;
   if (typeof s.strictLimit !== 'boolean' || !isNum(s.maxRatio)) return undefined;
   if (s.maxRatioFine !== undefined && !isNum(s.maxRatioFine)) return undefined;
-  return { strictLimit: s.strictLimit, maxRatio: s.maxRatio, maxRatioFine: s.maxRatioFine, maxBytes: isNum(s.maxBytes) ? s.maxBytes : undefined };
+  const maxBytes = isNum(s.maxBytes) ? s.maxBytes : undefined;
+  return { strictLimit: s.strictLimit, maxRatio: s.maxRatio, maxRatioFine: s.maxRatioFine, maxBytes };
 }
 
 function parseHolder(v: unknown): BoundHolder | undefined {

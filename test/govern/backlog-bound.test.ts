@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_BACKLOG_BYTES, boundBacklog, listBounds, restoreOrphanedBounds } from '../../src/govern/backlog-bound.ts';
 import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
-import { boundInForce, ledgerPaths, parseLedger, serializeLedger, type BoundHolder, type BoundLedger } from '../../src/govern/bound-ledger.ts';
+import { boundInForce, ledgerPaths, parseLedger, serializeLedger } from '../../src/govern/bound-ledger.ts';
+import type { BoundHolder, BoundLedger } from '../../src/govern/bound-ledger.ts';
 
 const WORKER = new URL('../helpers/bound-worker.ts', import.meta.url).pathname;
 const isRoot = process.getuid?.() === 0;
-const holder = (bytes: number, token = 't'): BoundHolder => ({ token, pid: 1, starttime: 2, bootId: 'b', job: 'j', bytes, since: '2026-01-01T00:00:00.000Z' });
+const since = '2026-01-01T00:00:00.000Z';
+const holder = (bytes: number, token = 't'): BoundHolder => ({ token, pid: 1, starttime: 2, bootId: 'b', job: 'j', bytes, since });
 type Setting = Omit<BdiLimits, 'maxBytes'>;
 const loose: BdiLimits = { strictLimit: false, maxRatio: 100, maxRatioFine: 1_000_000, maxBytes: 4_000_000_000 };
 
@@ -46,6 +48,9 @@ describe('the backlog bound on a real loop device', realDevice, () => {
   const limits = (): BdiLimits => readBdiLimits(majMin, '/sys') as BdiLimits;
   // max_bytes is derived from the global dirty limit, which moves with free memory: compare the setting itself.
   const setting = (): Setting => ({ strictLimit: limits().strictLimit, maxRatio: limits().maxRatio, maxRatioFine: limits().maxRatioFine });
+  /** A wrapper that bounds the backlog, then waits to be killed. */
+  const worker = (bytes: number) =>
+    spawn(process.execPath, ['--import', 'tsx', WORKER, mnt, lockDir, String(bytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const write = (file: string, value: string | number): void => writeFileSync(`/sys/class/bdi/${majMin}/${file}`, String(value));
 
   before(() => {
@@ -103,7 +108,7 @@ describe('the backlog bound on a real loop device', realDevice, () => {
   });
 
   it('a SIGKILLed wrapper leaves the bound; the next run restores the device to what it was before that wrapper', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, mnt, lockDir, String(256 << 10)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = worker(256 << 10);
     const line = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
     assert.deepEqual(JSON.parse(line), { devices: [majMin], problems: [] });
     child.kill('SIGKILL');
@@ -115,7 +120,7 @@ describe('the backlog bound on a real loop device', realDevice, () => {
   });
 
   it('a run that finds a dead holder restores that holder\'s original on its own release, not the dead one\'s bound', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, mnt, lockDir, String(64 << 10)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = worker(64 << 10);
     await new Promise((resolve) => child.stdout.once('data', resolve));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
