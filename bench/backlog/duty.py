@@ -5,7 +5,9 @@
 # (A PSI trigger with a 500 ms window needs CAP_SYS_RESOURCE, which this root lacks: EINVAL.)
 import os, sys, time, subprocess, collections
 MODE = os.environ.get('MODE', 'psi'); PSI_PCT = float(os.environ.get('PSI_PCT', '30'))
-HIGH = int(os.environ.get('HIGH', str(1 << 20))); LOW = int(os.environ.get('LOW', str(256 << 10))); MAXF = float(os.environ.get('MAXF', '2'))
+HIGH = int(os.environ.get('HIGH', str(1 << 20)))
+LOW = int(os.environ.get('LOW', str(256 << 10)))
+MAXF = float(os.environ.get('MAXF', '2'))
 args = sys.argv[sys.argv.index('--') + 1:]
 cg = f"/sys/fs/cgroup/freezer/ioguard-duty-{os.getpid()}"
 os.makedirs(cg, exist_ok=True)

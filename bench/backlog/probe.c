@@ -22,7 +22,12 @@ int main(int argc, char **argv) {
   int fd = -1;
   if (!strcmp(mode, "pwrite")) fd = open(argv[1], O_WRONLY | O_CREAT | O_DSYNC, 0600);
   else if (!strcmp(mode, "append")) fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_DSYNC, 0600);
-  else if (!strcmp(mode, "direct")) { int f = open(argv[1], O_WRONLY | O_CREAT, 0600); write(f, buf, 4096); fsync(f); close(f); fd = open(argv[1], O_WRONLY | O_DIRECT | O_DSYNC); }
+  else if (!strcmp(mode, "direct")) {
+    int f = open(argv[1], O_WRONLY | O_CREAT, 0600);
+    if (f < 0 || write(f, buf, 4096) != 4096 || fsync(f) != 0) { perror("prepare"); return 1; }
+    close(f);
+    fd = open(argv[1], O_WRONLY | O_DIRECT | O_DSYNC);
+  }
   int per = !strcmp(mode, "open") || !strcmp(mode, "trunc");
   if (!per && fd < 0) { perror("open"); return 1; }
   while (!stop) {

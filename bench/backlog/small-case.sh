@@ -5,7 +5,8 @@
 # job time, probe stall (seconds in calls > 100 ms), p50, p99. Needs root and cgroup v1 blkio.
 # Usage: sudo flock /work/machine.lock bench/backlog/small-case.sh REPS ARM...
 #   ARM = BOUND:PROBE[:cg][:JOB]  BOUND 16m|1m|256k|64k (the device's max_bytes during the arm)
-#   PROBE pwrite|open|trunc|append|direct (probe.c)  cg: the probe in a child blkio cgroup (outside the rule)
+#   PROBE pwrite|open|trunc|append|direct (probe.c)
+#   cg: the probe in a child blkio cgroup (outside the rule)
 #   JOB dd (default) | psi | backlog (dd under duty.py's duty-cycled freeze, the prototype that lost)
 # Restores the throttle rule, the device's bdi settings and removes what it made, also on ^C.
 set -euo pipefail
@@ -48,7 +49,8 @@ arm() {
     *) echo "unknown bound $b" >&2; exit 2;; esac
   echo $bound > "$bdi/max_bytes"
   rm -f "$mnt/job" "$mnt/probe"; sync; sleep 2
-  if [ $cg = 1 ]; then sh -c 'echo $$ > "$1/cgroup.procs"; exec "$2" "$3" 100 "$4"' sh "$CG" "$S/probe" "$mnt/probe" "$probe" > "$S/probe.out" &
+  if [ $cg = 1 ]; then
+    sh -c 'echo $$ > "$1/cgroup.procs"; exec "$2" "$3" 100 "$4"' sh "$CG" "$S/probe" "$mnt/probe" "$probe" > "$S/probe.out" &
   else "$S/probe" "$mnt/probe" 100 "$probe" > "$S/probe.out" & fi
   pp=$!
   sleep 1
@@ -66,7 +68,8 @@ a, t0, t1, f = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 l = sorted(float(x.split()[1]) for x in open(f) if x.strip())
 n = len(l)
 stall = sum(x for x in l if x > 100) / 1000
-print(f"{a:22s} job {t1 - t0:5.1f} s  stall {stall:5.2f} s  p50 {l[n // 2]:7.1f}  p99 {l[min(n - 1, int(n * 0.99))]:7.1f} ms  calls {n}", flush=True)
+p99 = l[min(n - 1, int(n * 0.99))]
+print(f"{a:22s} job {t1 - t0:5.1f} s  stall {stall:5.2f} s  p50 {l[n // 2]:7.1f}  p99 {p99:7.1f} ms  calls {n}", flush=True)
 PY
 }
 for r in $(seq "$reps"); do for a in "$@"; do arm "$a"; done; done

@@ -10,7 +10,10 @@ import { bdisOfPath, readBdiLimits, writeBdiBound, writeBdiLimits } from './bdi-
 import { LEDGER_FILE, boundInForce, ledgerPaths, parseLedger, serializeLedger } from './bound-ledger.ts';
 import type { BoundHolder, BoundLedger } from './bound-ledger.ts';
 
-/** The bound measured in docs/governor.md ("Bounding the backlog"): 1 MiB of dirty + writeback per device. */
+/**
+ * The bound measured in docs/governor.md ("Bounding the backlog") on an 8 MiB/s device: 1 MiB of
+ * dirty + writeback. It cut a fast device's buffered throughput ~10x there: size it to the device.
+ */
 export const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
 const LEDGER_LOCK_WAIT_MS = 10_000;
 
