@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { closeFd, openLockFile, waitFlock } from '../lock/flock.ts';
-import { readSmallFile } from '../lock/record.ts';
+import { readSmallFile } from '../util/read-small-file.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { readPidStat } from '../proc/processes.ts';
 import { DEFAULT_ROOTS, type ProcRoots } from '../proc/roots.ts';
