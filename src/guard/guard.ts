@@ -6,7 +6,7 @@ import { createRunContext, newRecord, skippedByInterrupt, takeLockFor } from '..
 import { gateStep } from '../run/gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from '../run/options.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
-import { notStarted } from '../run/run-command.ts';
+import { lockNotTaken } from '../run/run-command.ts';
 import { recordInvocation } from '../history/record-invocation.ts';
 import { formatDuration } from '../util/duration.ts';
 import { setLongTimeout } from '../util/long-timeout.ts';
@@ -47,7 +47,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
   const ctx = await createRunContext(name, ['(function)', name], o, options);
   try {
     const outcome = await takeLockFor(ctx);
-    if (outcome.kind !== 'acquired') return recordInvocation(ctx, notStarted(ctx, outcome), outcome);
+    if (outcome.kind !== 'acquired') return recordInvocation(ctx, lockNotTaken(ctx, outcome), outcome);
     const { lock } = outcome;
     const record = newRecord(ctx);
     const result: GuardResult<T> = emptyResult(name);

@@ -17,8 +17,8 @@ import { createRunContext, newRecord, skippedByInterrupt, takeLockFor, type RunC
 import { gateStep } from './gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
-import { notStarted as spawnFailure, quoteCommand, spawnJob, type SpawnedJob } from './spawn-job.ts';
-import { closeGate, gatedArgv, openGate, resolveCommand } from './start-gate.ts';
+import { spawnFailure, quoteCommand, spawnJob, type SpawnedJob } from './spawn-job.ts';
+import { closeLatch, latchedArgv, openLatch, resolveCommand } from './start-latch.ts';
 import { Supervisor } from './supervisor.ts';
 import { openLever } from '../govern/open-lever.ts';
 import type { Lever } from '../govern/lever.ts';
@@ -41,7 +41,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   try {
     const outcome = await takeLockFor(ctx);
     const result = outcome.kind !== 'acquired'
-      ? (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome)
+      ? (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || lockNotTaken(ctx, outcome)
       : await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
     recordInvocation(ctx, result, outcome);
     return result;
@@ -50,7 +50,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   }
 }
 
-export function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>): RunResult {
+export function lockNotTaken(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>): RunResult {
   const now = ctx.now();
   const result = emptyResult(ctx.name);
   result.holder = holderInfo(outcome.previous, now);
@@ -107,7 +107,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     }
     const jobStartedAt = now();
     const env = lease ? { ...(options.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : options.env;
-    const job = await startGated([...prefix, ...ctx.argv], ctx.argv, { cwd: options.cwd, env });
+    const job = await startLatched([...prefix, ...ctx.argv], ctx.argv, { cwd: options.cwd, env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -127,7 +127,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     record.deadline = o.timeoutMs === undefined ? null : jobStartedAt + o.timeoutMs;
     // A signal that arrived during the gate's look or execa's import: the command never runs a line.
     if (skippedByInterrupt(ctx, result)) {
-      closeGate(job.gate);
+      closeLatch(job.latch);
       await job.exited;
       return result;
     }
@@ -135,7 +135,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     try {
       lock.write(record);
     } catch (error) {
-      closeGate(job.gate);
+      closeLatch(job.latch);
       await job.exited;
       throw error;
     }
@@ -147,7 +147,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       const message = `governor lever ${lever.kind}: ${lever.describe()} when paused${opened.fallback ? ` (${opened.fallback})` : ''}`;
       ctx.log.log(opened.fallback && o.govern.lever !== 'auto' ? 'warn' : 'info', 'govern-lever', message, { lever: lever.kind, asked: o.govern.lever, ...(opened.fallback ? { fallback: opened.fallback } : {}) });
     }
-    openGate(job.gate);
+    openLatch(job.latch);
     const recordProblem = (message: string): void => {
       ctx.report(`ioguard: job "${ctx.name}": ${message}`, 'alert');
       ctx.log.log('warn', 'record-failed', message, {});
@@ -268,10 +268,10 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
   }
 }
 
-/** Start the command behind the start gate, or say at once why it cannot start (127, 126). */
-async function startGated(argv: string[], shown: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): Promise<SpawnedJob> {
+/** Start the command behind the start latch, or say at once why it cannot start (127, 126). */
+async function startLatched(argv: string[], shown: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): Promise<SpawnedJob> {
   const command = shown[0] as string;
   const found = resolveCommand(command, o);
   if (found.ok === false) return { pid: undefined, command: quoteCommand(shown), exited: Promise.resolve(spawnFailure(found.code, '', command, o.cwd)), unref: () => {} };
-  return spawnJob(gatedArgv(argv, found.ok === true ? found.path : undefined), { ...o, gatePipe: true, shown });
+  return spawnJob(latchedArgv(argv, found.ok === true ? found.path : undefined), { ...o, latchPipe: true, shown });
 }
