@@ -44,7 +44,7 @@ export async function guard<T>(name: string, fn: (signal: AbortSignal, run: Guar
   if (typeof fn !== 'function') throw invalidOption('fn', fn, 'a function');
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', options, 'an object');
   const o = normalizeRunOptions({ ...options, name });
-  const ctx = await createRunContext(name, ['(function)', name], o, options);
+  const ctx = await createRunContext(name, ['(function)', name], o);
   try {
     const outcome = await takeLockFor(ctx);
     if (outcome.kind !== 'acquired') return recordInvocation(ctx, lockNotTaken(ctx, outcome), outcome);

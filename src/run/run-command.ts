@@ -37,12 +37,12 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
     throw invalidOption('argv', argv, 'a non-empty array of strings (the command and its arguments)');
   }
   const o = normalizeRunOptions(options);
-  const ctx = await createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
+  const ctx = await createRunContext(o.name ?? deriveJobName(argv), argv, o);
   try {
     const outcome = await takeLockFor(ctx);
     const result = outcome.kind !== 'acquired'
       ? (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || lockNotTaken(ctx, outcome)
-      : await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
+      : await runHeld(ctx, outcome.lock, outcome.waitedMs);
     recordInvocation(ctx, result, outcome);
     return result;
   } finally {
@@ -79,7 +79,7 @@ export function lockNotTaken(ctx: RunContext, outcome: Exclude<LockOutcome, { ki
   return result;
 }
 
-async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, options: RunOptions): Promise<RunResult> {
+async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number): Promise<RunResult> {
   const { o, now } = ctx;
   const record = newRecord(ctx);
   let keepRecord = false;
@@ -93,7 +93,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     if (!fleet.proceed) return result;
     lease = fleet.lease;
     if (skippedByInterrupt(ctx, result)) return result;
-    const gate = await gateStep(ctx, lock, record, result, options.gateRetryMs);
+    const gate = await gateStep(ctx, lock, record, result, o.gateRetryMs);
     if (!gate.proceed) return result;
     const ionice = gate.throttled ? { class: 'idle' as const } : o.ionice;
     const nice = gate.throttled ? 19 : o.nice;
@@ -106,8 +106,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       }
     }
     const jobStartedAt = now();
-    const env = lease ? { ...(options.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : options.env;
-    const job = await startLatched([...prefix, ...ctx.argv], ctx.argv, { cwd: options.cwd, env });
+    const env = lease ? { ...(o.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : o.env;
+    const job = await startLatched([...prefix, ...ctx.argv], ctx.argv, { cwd: o.cwd, env });
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -157,7 +157,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       record,
       pgid: pid,
       leaderStarttime: leaderStart,
-      intervalMs: options.sampleIntervalMs ?? Math.max(200, Math.min(5000, Math.floor(o.stuckAfterMs / 5))),
+      intervalMs: o.sampleIntervalMs ?? Math.max(200, Math.min(5000, Math.floor(o.stuckAfterMs / 5))),
       stuckAfterMs: o.stuckAfterMs,
       roots: ctx.roots,
       now,
