@@ -3,14 +3,14 @@ import { invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { createRunContext, newRecord, skippedByInterrupt, takeLockFor } from '../run/context.ts';
-import { gateStep } from '../run/gate-step.ts';
+import { gateStep } from '../run/steps/pressure-gate.ts';
 import { normalizeRunOptions, type RunOptions } from '../run/options.ts';
 import { emptyResult, type RunResult } from '../run/result.ts';
 import { lockNotTaken } from '../run/run-command.ts';
-import { recordInvocation } from '../history/record-invocation.ts';
+import { recordInvocation } from '../run/steps/record.ts';
 import { formatDuration } from '../util/duration.ts';
 import { setLongTimeout } from '../util/long-timeout.ts';
-import { fleetStep } from '../fleet/fleet-step.ts';
+import { fleetStep } from '../run/steps/fleet.ts';
 import type { FleetLease } from '../fleet/fleet-lease.ts';
 
 /** Options of `guard`: those of `runCommand` that make sense for a function in this process. */

@@ -1,11 +1,7 @@
 import type { RunUsage } from '../history/job-usage.ts';
+import type { RunOutcome } from '../outcome.ts';
 
-/**
- * How a run ended, as a word a caller can switch on. 'conflict': the fleet lock showed the job
- * running on two hosts (exit 76 on the late side).
- */
-export const RUN_OUTCOMES = ['completed', 'failed', 'skipped', 'deferred-then-skipped', 'timed-out', 'stuck', 'conflict'] as const;
-export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+export { RUN_OUTCOMES, type RunOutcome } from '../outcome.ts';
 
 /** A process of the previous run, as shown when a run is skipped or refused. */
 export interface HolderInfo {

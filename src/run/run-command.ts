@@ -14,7 +14,7 @@ import { heldHolderReason } from '../gate/holding.ts';
 import { listWholeDisks } from '../proc/block-devices.ts';
 import { busyLine, holderInfo, stuckLine } from './describe-previous.ts';
 import { createRunContext, newRecord, skippedByInterrupt, takeLockFor, type RunContext } from './context.ts';
-import { gateStep } from './gate-step.ts';
+import { gateStep } from './steps/pressure-gate.ts';
 import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
 import { spawnFailure, quoteCommand, spawnJob, type SpawnedJob } from './spawn-job.ts';
@@ -22,9 +22,9 @@ import { closeLatch, latchedArgv, openLatch, resolveCommand } from './start-latc
 import { Supervisor } from './supervisor.ts';
 import { openLever } from '../govern/open-lever.ts';
 import type { Lever } from '../govern/lever.ts';
-import { recordInvocation } from '../history/record-invocation.ts';
-import { fleetStep } from '../fleet/fleet-step.ts';
-import { adoptOrphan } from '../fleet/adopt-orphan.ts';
+import { recordInvocation } from './steps/record.ts';
+import { fleetStep } from './steps/fleet.ts';
+import { adoptOrphan } from './steps/adopt-orphan.ts';
 import type { FleetLease } from '../fleet/fleet-lease.ts';
 
 /**

@@ -1,11 +1,11 @@
-import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
-import type { HeldLock } from '../lock/held-lock.ts';
-import type { RunRecord } from '../lock/record.ts';
-import type { RunContext } from '../run/context.ts';
-import type { RunResult } from '../run/result.ts';
-import { signalNumber } from '../terminate/signal-group.ts';
-import { formatDuration } from '../util/duration.ts';
-import { slotFiles, tryTakeSlot, waitForSlot, type Slot } from './slot.ts';
+import { SIGNAL_EXIT_BASE } from '../../errors/exit-codes.ts';
+import type { HeldLock } from '../../lock/held-lock.ts';
+import type { RunRecord } from '../../lock/record.ts';
+import type { RunContext } from '../context.ts';
+import type { RunResult } from '../result.ts';
+import { signalNumber } from '../../terminate/signal-group.ts';
+import { formatDuration } from '../../util/duration.ts';
+import { slotFiles, tryTakeSlot, waitForSlot, type Slot } from '../../slot/slot.ts';
 
 /**
  * Take a slot of `--slot` before the gate looks, holding the job's lock meanwhile (later ticks

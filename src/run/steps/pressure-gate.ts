@@ -1,14 +1,14 @@
-import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
-import { describeHoldings, holdingText } from '../gate/holding.ts';
-import { passGate } from '../gate/pressure-gate.ts';
-import { clearStarvation, noteStarvedSkip, starvationPath } from '../gate/starvation.ts';
-import type { HeldLock } from '../lock/held-lock.ts';
-import type { RunRecord } from '../lock/record.ts';
-import { slotStep } from '../slot/slot-step.ts';
-import { signalNumber } from '../terminate/signal-group.ts';
-import { formatDuration } from '../util/duration.ts';
-import type { RunContext } from './context.ts';
-import type { RunResult } from './result.ts';
+import { SIGNAL_EXIT_BASE } from '../../errors/exit-codes.ts';
+import { describeHoldings, holdingText } from '../../gate/holding.ts';
+import { passGate } from '../../gate/pressure-gate.ts';
+import { clearStarvation, noteStarvedSkip, starvationPath } from '../../gate/starvation.ts';
+import type { HeldLock } from '../../lock/held-lock.ts';
+import type { RunRecord } from '../../lock/record.ts';
+import { slotStep } from './slot.ts';
+import { signalNumber } from '../../terminate/signal-group.ts';
+import { formatDuration } from '../../util/duration.ts';
+import type { RunContext } from '../context.ts';
+import type { RunResult } from '../result.ts';
 
 export type GateStep = { proceed: false } | { proceed: true; throttled: boolean; devices: string[] | undefined };
 

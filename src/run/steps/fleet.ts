@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import { isIoguardError, type IoguardError } from '../errors/ioguard-error.ts';
-import type { RunRecord } from '../lock/record.ts';
-import type { RunContext } from '../run/context.ts';
-import type { RunResult } from '../run/result.ts';
-import type { AcquireResult, FleetBackend, FleetPhase } from './backend.ts';
-import { describeHolder } from './describe-holder.ts';
-import { FleetLease, type LeaseRun } from './fleet-lease.ts';
-import { openFleet } from './open-fleet.ts';
+import { isIoguardError, type IoguardError } from '../../errors/ioguard-error.ts';
+import type { RunRecord } from '../../lock/record.ts';
+import type { RunContext } from '../context.ts';
+import type { RunResult } from '../result.ts';
+import type { AcquireResult, FleetBackend, FleetPhase } from '../../fleet/backend.ts';
+import { describeHolder } from '../../fleet/describe-holder.ts';
+import { FleetLease, type LeaseRun } from '../../fleet/fleet-lease.ts';
+import { openFleet } from '../../fleet/open-fleet.ts';
 
 export type FleetStep = { proceed: false } | { proceed: true; lease: FleetLease | undefined };
 
