@@ -10,13 +10,27 @@ import { writeMetricsFile } from '../../metrics/write-metrics.ts';
 import { readPsi } from '../../proc/psi.ts';
 import type { RunContext } from '../context.ts';
 import type { RunResult } from '../result.ts';
+import type { Step } from '../run-state.ts';
+
+/**
+ * The one place an invocation is recorded: first in, last out, so its exit runs after every
+ * release and sees the final result. A run that threw (bad lock folder, a record it could not
+ * write) is an error for the caller, not an invocation.
+ */
+export const recordStep: Step = {
+  name: 'record',
+  enter: () => 'proceed',
+  exit(state, ending) {
+    if (ending.kind !== 'threw' && state.lockOutcome) recordInvocation(state.ctx, state.result, state.lockOutcome);
+  },
+};
 
 /**
  * After every invocation, started or not: append its history line, bring the job's summary up to
  * date and, with metricsDir, rewrite its Prometheus file. Never throws and never changes the
  * result: a failure is one decision-log line, and the job's exit status stands.
  */
-export function recordInvocation<R extends RunResult>(ctx: RunContext, result: R, lock: LockOutcome): R {
+export function recordInvocation(ctx: RunContext, result: RunResult, lock: LockOutcome): void {
   try {
     const end = ctx.now();
     const figure = result.figures?.ioPressure;
@@ -34,5 +48,4 @@ export function recordInvocation<R extends RunResult>(ctx: RunContext, result: R
     const code = (error as NodeJS.ErrnoException)?.code;
     ctx.log.log('warn', 'history-failed', `could not record the invocation's history or metrics: ${code ?? (error as Error)?.message ?? String(error)}`, { error: String(error) });
   }
-  return result;
 }
