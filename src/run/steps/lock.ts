@@ -12,7 +12,7 @@ import { adoptOrphan } from './adopt-orphan.ts';
  * Take the job's lock (judging the previous run) and write the record that says "starting"; the
  * exit releases it, keeping the record when processes survived SIGKILL. A busy or stuck lock
  * stops the run with a skip, unless `adoptOrphans` and the busy run is a fleet orphan this start
- * keeps (adopt-orphan.ts). `guard` does not adopt: a function has no orphans of its own.
+ * keeps (adopt-orphan.ts). `guard` does not adopt (it never has): it skips like any busy run.
  */
 export function lockStep(o: { adoptOrphans: boolean }): Step {
   return {
