@@ -56,9 +56,11 @@ export function callFunctionStep<T>(fn: (signal: AbortSignal, run: GuardRun) => 
         result.timedOut = true;
         result.outcome = 'timed-out';
         result.exitCode = EXIT.timedOut;
-        result.reason = `timed out after ${formatDuration(timeoutMs)}; the function settled ${formatDuration(result.durationMs - timeoutMs)} after its AbortSignal fired`;
+        const late = formatDuration(result.durationMs - timeoutMs);
+        result.reason = `timed out after ${formatDuration(timeoutMs)}; the function settled ${late} after its AbortSignal fired`;
       }
-      ctx.log.log(timedOut ? 'warn' : 'info', 'finished', `finished: ${result.outcome}`, { outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
+      const fields = { outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs };
+      ctx.log.log(timedOut ? 'warn' : 'info', 'finished', `finished: ${result.outcome}`, fields);
       return 'proceed';
     },
   };

@@ -2,7 +2,10 @@ import type { RunOptions } from '../run/options.ts';
 import type { RunResult } from '../run/result.ts';
 
 /** Options of `guard`: those of `runCommand` that make sense for a function in this process. */
-export type GuardOptions = Omit<RunOptions, 'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs'>;
+export type GuardOptions = Omit<
+  RunOptions,
+  'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs'
+>;
 
 /** The same shape as a command's result, plus what the function returned or threw. */
 export interface GuardResult<T> extends RunResult {

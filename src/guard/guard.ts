@@ -22,7 +22,11 @@ export type { GuardOptions, GuardResult, GuardRun } from './guard-types.ts';
  * killed, and releasing early would let a second copy start beside it.
  * Never rejects for a skip or a failing `fn`; rejects only for bad arguments or an unusable lock folder.
  */
-export async function guard<T>(name: string, fn: (signal: AbortSignal, run: GuardRun) => T | Promise<T>, options: GuardOptions = {}): Promise<GuardResult<T>> {
+export async function guard<T>(
+  name: string,
+  fn: (signal: AbortSignal, run: GuardRun) => T | Promise<T>,
+  options: GuardOptions = {},
+): Promise<GuardResult<T>> {
   if (typeof name !== 'string') throw invalidOption('name', name, 'a string');
   validateJobName(name, 'name');
   if (typeof fn !== 'function') throw invalidOption('fn', fn, 'a function');

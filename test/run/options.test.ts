@@ -9,6 +9,7 @@ import { sandbox } from '../helpers/cli.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
+const base = { lockDir: b.lockDir, logFile: false as const, gate: { enabled: false } };
 
 describe('run options read by the steps are validated once, up front', () => {
   const cases: [string, unknown, RegExp][] = [
@@ -28,7 +29,7 @@ describe('run options read by the steps are validated once, up front', () => {
     it(`a bad ${option} (${JSON.stringify(value)}) rejects with ERR_INVALID_OPTION naming it, and nothing runs`, async () => {
       const marker = join(b.dir, `ran-${option}`);
       await assert.rejects(
-        () => runCommand(['sh', '-c', `touch ${marker}`], { name: `opt-${option}`, lockDir: b.lockDir, logFile: false, gate: { enabled: false }, [option]: value }),
+        () => runCommand(['sh', '-c', `touch ${marker}`], { name: `opt-${option}`, ...base, [option]: value }),
         (e: unknown) => e instanceof IoguardError && e.code === 'ERR_INVALID_OPTION' && message.test(e.message),
       );
       assert.equal(existsSync(marker), false);

@@ -14,7 +14,8 @@ export const governStep: Step = {
     const { o } = ctx;
     // Without io PSI the governor never starts (src/govern/governor.ts): no cgroup for it either.
     if (!o.govern.enabled || !existsSync(`${ctx.roots.procRoot}/pressure/io`)) return 'proceed';
-    const opened = openLever({ choice: o.govern.lever, pgid: running(state).pid, name: ctx.name, devices: state.gate?.devices, roots: ctx.roots });
+    const pgid = running(state).pid;
+    const opened = openLever({ choice: o.govern.lever, pgid, name: ctx.name, devices: state.gate?.devices, roots: ctx.roots });
     const lever = opened.lever;
     state.lever = lever;
     const message = `governor lever ${lever.kind}: ${lever.describe()} when paused${opened.fallback ? ` (${opened.fallback})` : ''}`;

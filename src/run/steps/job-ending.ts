@@ -30,7 +30,12 @@ export function endJob(state: RunState, end: JobEnd): void {
   result.jobExitCode = exit?.exitCode ?? null;
   result.signal = exit?.signal ?? null;
   result.isTerminated = result.signal !== null || !exit;
-  result.survivors = termination.survivors.map((s) => ({ pid: s.pid, comm: s.comm, state: s.state, wchan: s.wchan ?? null }));
+  result.survivors = termination.survivors.map((s) => ({
+    pid: s.pid,
+    comm: s.comm,
+    state: s.state,
+    wchan: s.wchan ?? null,
+  }));
   if (termination.timedOut) {
     result.outcome = 'timed-out';
     result.exitCode = EXIT.timedOut;
@@ -46,7 +51,9 @@ export function endJob(state: RunState, end: JobEnd): void {
     record.updatedAt = now();
     lock.update(record, end.recordProblem);
     for (const s of result.survivors) {
-      const how = `survived SIGKILL in state ${s.state}, wchan ${s.wchan ?? '-'}; recorded as stuck, later runs exit ${EXIT.stuck} until it is gone`;
+      const how =
+        `survived SIGKILL in state ${s.state}, wchan ${s.wchan ?? '-'}; ` +
+        `recorded as stuck, later runs exit ${EXIT.stuck} until it is gone`;
       ctx.report(`ioguard: job "${ctx.name}": pid ${s.pid} (${s.comm}) ${how}`, 'alert');
     }
     ctx.log.log('error', 'survivors', 'processes survived SIGKILL; the job is recorded as stuck', { survivors: result.survivors });
@@ -59,5 +66,6 @@ export function endJob(state: RunState, end: JobEnd): void {
     durationMs: result.durationMs,
     forced: result.isForcefullyTerminated,
   });
-  ctx.report(`ioguard: job "${ctx.name}" finished: ${result.outcome}, exit ${result.exitCode}, ${formatDuration(result.durationMs)}`, 'info');
+  const took = formatDuration(result.durationMs);
+  ctx.report(`ioguard: job "${ctx.name}" finished: ${result.outcome}, exit ${result.exitCode}, ${took}`, 'info');
 }

@@ -27,7 +27,13 @@ export const pressureGateStep: Step = {
   },
 };
 
-async function passPressureGate(ctx: RunContext, lock: HeldLock, record: RunRecord, result: RunResult, budget: number): Promise<RunState['gate']> {
+async function passPressureGate(
+  ctx: RunContext,
+  lock: HeldLock,
+  record: RunRecord,
+  result: RunResult,
+  budget: number,
+): Promise<RunState['gate']> {
   const { o, now } = ctx;
   if (!o.gate.enabled) {
     clearStarvation(starvationPath(ctx.lockDir, ctx.name));

@@ -18,7 +18,8 @@ export const priorityStep: Step = {
       const ignoring = devicesIgnoringPriority(state.gate?.devices ?? [...(listWholeDisks(ctx.roots) ?? [])], ctx.roots);
       if (ignoring.length > 0) {
         const where = ignoring.map((d) => `${d.device} (${d.scheduler})`).join(', ');
-        ctx.log.log('warn', 'io-priority-ignored', `I/O scheduler ignores I/O priorities on ${where}: --ionice has no effect there`, { devices: ignoring });
+        const line = `I/O scheduler ignores I/O priorities on ${where}: --ionice has no effect there`;
+        ctx.log.log('warn', 'io-priority-ignored', line, { devices: ignoring });
       }
     }
     return 'proceed';

@@ -51,11 +51,16 @@ export const spawnStep: Step = {
 };
 
 /** Start the command behind the start latch, or say at once why it cannot start (127, 126). */
-async function startLatched(argv: string[], shown: readonly string[], o: { cwd: string | undefined; env: NodeJS.ProcessEnv | undefined }): Promise<SpawnedJob> {
+async function startLatched(
+  argv: string[],
+  shown: readonly string[],
+  o: { cwd: string | undefined; env: NodeJS.ProcessEnv | undefined },
+): Promise<SpawnedJob> {
   const command = shown[0] as string;
   const found = resolveCommand(command, o);
   if (found.ok === false) {
-    return { pid: undefined, command: quoteCommand(shown), exited: Promise.resolve(spawnFailure(found.code, '', command, o.cwd)), unref: () => {} };
+    const exited = Promise.resolve(spawnFailure(found.code, '', command, o.cwd));
+    return { pid: undefined, command: quoteCommand(shown), exited, unref: () => {} };
   }
   return spawnJob(latchedArgv(argv, found.ok === true ? found.path : undefined), { ...o, latchPipe: true, shown });
 }

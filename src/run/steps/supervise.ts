@@ -41,12 +41,15 @@ export const superviseStep: Step = {
       govern: o.govern,
       ...(state.lever ? { lever: state.lever } : {}),
       log: ctx.log,
-      onStuck: (c) => ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c }),
+      onStuck: (c) => {
+        ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c });
+      },
       onRecordProblem: recordProblem,
     });
     supervisor.start();
     state.lease?.touch();
-    ctx.log.log('info', 'started', `started ${job.spawned.command}`, { jobPid: pid, argv: ctx.argv, command: job.spawned.command, timeoutMs: o.timeoutMs ?? null });
+    const { command } = job.spawned;
+    ctx.log.log('info', 'started', `started ${command}`, { jobPid: pid, argv: ctx.argv, command, timeoutMs: o.timeoutMs ?? null });
     const termination = newTermination(ctx, pid, leaderStart);
     const deadline = watchDeadline(state, supervisor, termination);
     const exit = await Promise.race([job.spawned.exited, termination.leaderSurvived.then(() => undefined)]);
@@ -76,7 +79,8 @@ function newTermination(ctx: RunContext, pid: number, leaderStart: number): JobT
     killAfterMs: o.killAfterMs,
     roots: ctx.roots,
     onEscalate: (left, after) => {
-      const line = `ioguard: job "${ctx.name}": ${left} process(es) still alive ${formatDuration(o.killAfterMs)} after ${after}; sending SIGKILL`;
+      const grace = formatDuration(o.killAfterMs);
+      const line = `ioguard: job "${ctx.name}": ${left} process(es) still alive ${grace} after ${after}; sending SIGKILL`;
       ctx.report(line, 'alert');
       ctx.log.log('warn', 'escalated', line.slice(9), { remaining: left, after });
     },
@@ -87,7 +91,11 @@ function newTermination(ctx: RunContext, pid: number, leaderStart: number): JobT
  * Signals to the wrapper go to the job's group (TERM/INT/HUP/QUIT end it, USR1/USR2 pass), and
  * the deadline or a SIGALRM times it out. Call jobEnded() once the job has exited.
  */
-function watchDeadline(state: RunState, supervisor: Supervisor, termination: JobTermination): { jobEnded: () => void; timedOutAfter: () => string } {
+function watchDeadline(
+  state: RunState,
+  supervisor: Supervisor,
+  termination: JobTermination,
+): { jobEnded: () => void; timedOutAfter: () => string } {
   const { ctx } = state;
   const { o, now } = ctx;
   const { record } = held(state);
@@ -98,7 +106,8 @@ function watchDeadline(state: RunState, supervisor: Supervisor, termination: Job
     // Once the job has exited, a late SIGALRM must not turn its status into a timeout; and a
     // forwarded TERM/QUIT already ending the job keeps its own status.
     if (termination.timedOut || jobEnded || termination.active) return;
-    timedOutAfter = cause === 'deadline' ? `after ${formatDuration(o.timeoutMs as number)}` : `by SIGALRM after ${formatDuration(now() - startedAt)}`;
+    timedOutAfter =
+      cause === 'deadline' ? `after ${formatDuration(o.timeoutMs as number)}` : `by SIGALRM after ${formatDuration(now() - startedAt)}`;
     record.phase = 'terminating';
     supervisor.releasePause();
     const line = `ioguard: job "${ctx.name}" timed out ${timedOutAfter}; sending ${o.killSignal} to process group ${pid}`;
