@@ -43,7 +43,9 @@ try {
   const result = {
     runs: RUNS,
     loadAverage1m: Number((await import('node:os')).loadavg()[0].toFixed(2)),
-    p25: { localMs: q1.local, fleetTcpMs: q1.fleetTcp, fleetSocketMs: q1.fleetSocket, addedTcpMs: q1.fleetTcp - q1.local, addedSocketMs: q1.fleetSocket - q1.local },
+    p25: {
+      localMs: q1.local, fleetTcpMs: q1.fleetTcp, fleetSocketMs: q1.fleetSocket, addedTcpMs: q1.fleetTcp - q1.local, addedSocketMs: q1.fleetSocket - q1.local,
+    },
     localMs: m.local,
     fleetTcpMs: m.fleetTcp,
     fleetSocketMs: m.fleetSocket,

@@ -5,7 +5,6 @@
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // yargs' layout (cliui, wrap-ansi) measures every string with string-width, which builds the

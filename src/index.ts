@@ -14,7 +14,7 @@ export { jobHistory, type JobHistory } from './history/job-history.ts';
 export type { JobHistoryView } from './history/history-view.ts';
 export type { HistoryEntry, SkipCause } from './history/entry.ts';
 export type { Forecast } from './history/forecast.ts';
-export type { RunUsage } from './history/job-usage.ts';
+export type { RunUsage } from './proc/job-usage.ts';
 
 export { listFleetJobs, checkFleet, type FleetJobStatus, type FleetJobState, type FleetReachability } from './fleet/list-fleet.ts';
 export type { FleetOptions, FleetUnavailablePolicy } from './fleet/fleet-options.ts';

@@ -118,7 +118,14 @@ export async function runArm(arm, { scratch, source, device, cleanup, config, si
     title: arm.title,
     scenario: scenario.key,
     rep,
-    tenant: tenantResult ? { ...tenantResult, commits: tenantResult.commits?.filter((p) => p.atMs >= wallStart && p.atMs <= wallEnd).map((p) => ({ t: (p.atMs - wallStart) / 1000, latencyMs: p.latencyMs })) } : null,
+    tenant: tenantResult
+      ? {
+        ...tenantResult,
+        commits: tenantResult.commits
+          ?.filter((p) => p.atMs >= wallStart && p.atMs <= wallEnd)
+          .map((p) => ({ t: (p.atMs - wallStart) / 1000, latencyMs: p.latencyMs })),
+      }
+      : null,
     scheduler: 'scheduler' in arm && arm.scheduler ? arm.scheduler : 'unchanged',
     durationS: armS,
     pressureAtStart: settle,

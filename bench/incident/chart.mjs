@@ -1,8 +1,9 @@
 // Hand-written SVG: one timeline per arm with copies alive (left axis), PSI io some/full over a
 // trailing 1 s window (right axis, %), and the ticks marked under the axis by what they became.
 // No dependency: a charting library would be the largest part of the benchmark.
-// Standalone use: node bench/incident/chart.mjs bench/results/incident.json [out.svg]
+// Standalone use: node bench/incident/chart.mjs bench/results/incident.json.gz [out.svg] (.json works too)
 import { readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const W = 960;
@@ -140,11 +141,13 @@ function niceCeil(v) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [input, output = input.replace(/\.json$/, '.svg')] = process.argv.slice(2);
+  const [input, output = input?.replace(/\.json(\.gz)?$/, '.svg')] = process.argv.slice(2);
   if (!input) {
-    process.stderr.write('usage: chart.mjs RESULTS.json [OUT.svg]\n');
+    process.stderr.write('usage: chart.mjs RESULTS.json.gz [OUT.svg]\n');
     process.exit(2);
   }
-  await writeFile(output, renderChart(JSON.parse(await readFile(input, 'utf8'))));
+  const raw = await readFile(input);
+  // The raw results are kept gzipped in the tree (megabytes of samples per run).
+  await writeFile(output, renderChart(JSON.parse((input.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'))));
   process.stdout.write(`${output}\n`);
 }

@@ -2,12 +2,13 @@
 // bench:incident: the pile-up of CASES.md §1, measured. A scheduler tick launches an rsync of a
 // tree of small files onto a deliberately slow device, in four arms run one after another
 // (bare, flock -n, ioguard run, ioguard run with the pressure gate and idle I/O priority), while
-// a foreground probe fsyncs on the same device. Writes bench/results/incident.{json,svg}.
+// a foreground probe fsyncs on the same device. Writes bench/results/incident.{json.gz,md,svg}.
 // Needs root (loop device, mount, blkio throttle); restores everything it changes, even on ^C.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { ARMS, IOGUARD_BIN } from './arms.mjs';
 import { runArm } from './arm-runner.mjs';
@@ -100,10 +101,11 @@ async function main() {
     await mkdir(RESULTS_DIR, { recursive: true });
     // INCIDENT_RESULTS=incident-bulk keeps a partial rerun from overwriting the full results.
     const base = process.env.INCIDENT_RESULTS || 'incident';
-    const jsonPath = join(RESULTS_DIR, `${base}.json`);
+    // Gzipped: the raw samples of one run are megabytes; the .md and .svg are the summaries.
+    const jsonPath = join(RESULTS_DIR, `${base}.json.gz`);
     const svgPath = join(RESULTS_DIR, `${base}.svg`);
     const mdPath = join(RESULTS_DIR, `${base}.md`);
-    await writeFile(jsonPath, JSON.stringify(results, null, 1) + '\n');
+    await writeFile(jsonPath, gzipSync(JSON.stringify(results, null, 1) + '\n', { level: 9 }));
     const pile = results.arms.filter((a) => a.key !== 'idle' && !a.notRun && a.scenario === 'pileup' && a.rep === 0);
     if (pile.length > 0) await writeFile(svgPath, renderChart({ ...results, arms: pile }));
     const tables = scenarios.map((s) => scenarioTable(s, records.filter((r) => r.scenario === s.key && r.figures))).join('\n\n');

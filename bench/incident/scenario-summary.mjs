@@ -24,7 +24,10 @@ export function scenarioFigures(record, scenario) {
   const slowMs = probe.filter((p) => p.latencyMs > SLOW_MS).reduce((s, p) => s + p.latencyMs, 0);
   const log = record.ioguardLog ?? [];
   const startedByPid = new Map(log.filter((l) => l.event === 'started').map((l) => [l.pid, Date.parse(l.time)]));
-  const delays = record.ticks.map((k) => startedByPid.get(k.pid)).map((t, i) => (t === undefined ? undefined : (t - record.ticks[i].wallMs) / 1000)).filter((d) => d !== undefined);
+  const delays = record.ticks
+    .map((k) => startedByPid.get(k.pid))
+    .map((t, i) => (t === undefined ? undefined : (t - record.ticks[i].wallMs) / 1000))
+    .filter((d) => d !== undefined);
   const pauses = log.filter((l) => l.event === 'resumed');
   const tenant = record.tenant;
   let tenantFig = {};

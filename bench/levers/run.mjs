@@ -145,7 +145,11 @@ async function main() {
   // Redraw levers.md from levers.json (after a change to the table), without measuring again.
   if (process.argv.includes('--report')) {
     const saved = JSON.parse(await readFile(join(RESULTS_DIR, 'levers.json'), 'utf8'));
-    const config = { ...saved.config, scenarios: SCENARIOS.filter((x) => saved.config.scenarios.includes(x.key)), arms: ARMS.filter((x) => saved.config.arms.includes(x.key)) };
+    const config = {
+      ...saved.config,
+      scenarios: SCENARIOS.filter((x) => saved.config.scenarios.includes(x.key)),
+      arms: ARMS.filter((x) => saved.config.arms.includes(x.key)),
+    };
     const summary = summarizeRuns(saved.runs, config);
     await writeFile(join(RESULTS_DIR, 'levers.md'), leverTable(summary, { machine: saved.machine, config, scenarios: config.scenarios, arms: config.arms, totalS: saved.wallS, date: saved.date }));
     return;
@@ -168,7 +172,9 @@ async function main() {
   const source = join(scratch, 'source.bin');
   await run('dd', ['if=/dev/urandom', `of=${source}`, 'bs=1M', `count=${config.jobMb}`, 'status=none']);
 
-  const dev = await createSharedSlowDevice({ scratch, cleanup, mbps: config.deviceMbps, writeIops: config.writeIops, dirtyBytes: config.dirtyMb * 1024 * 1024 });
+  const dev = await createSharedSlowDevice({
+    scratch, cleanup, mbps: config.deviceMbps, writeIops: config.writeIops, dirtyBytes: config.dirtyMb * 1024 * 1024,
+  });
 
   const runs = [];
   const started = Date.now();

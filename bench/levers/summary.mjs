@@ -60,6 +60,6 @@ export function leverTable(summary, { machine, config, scenarios, arms, totalS, 
     }
     lines.push('');
   }
-  lines.push('"stall s per job": seconds the probe spent in calls slower than 100 ms during the job, per job: it tells "less harm" from "the same harm at another time".', '', 'What this decided (`--govern-lever auto`) and why: [docs/pressure.md](../../docs/pressure.md#which-lever).', '');
+  lines.push('"stall s per job": seconds the probe spent in calls slower than 100 ms during the job, per job: it tells "less harm" from "the same harm at another time".', '', 'What this decided (`--govern-lever auto`) and why: [docs/governor.md](../../docs/governor.md#which-lever).', '');
   return `${lines.join('\n')}\n`;
 }

@@ -15,7 +15,7 @@ export async function checkCli({ flags: args }: ParsedArgs, io: CliIo): Promise<
   const path = lastValue(args.path);
   const snapshot = await probe({ windowMs: durationFlag(args, 'window') as number, ...(path === undefined ? {} : { path }) });
   const verdict = evaluate(snapshot, thresholds);
-  const { fleetCheck } = await import('../fleet/fleet-cli.ts');
+  const { fleetCheck } = await import('./fleet-cli.ts');
   const fleet = await fleetCheck(args);
   const logFile = logFileHere();
   io.stdout(

@@ -7,6 +7,8 @@ export interface FlagSpec {
   describe: string;
   /** A boolean defaulting to true is turned off with `--no-NAME` (yargs' boolean negation). */
   default?: string | boolean;
+  /** The library option the flag sets (`gate.deferMaxMs`): the library's errors about it are told with the flag's name. */
+  option?: string;
 }
 
 export type FlagTable = Record<string, FlagSpec>;

@@ -1,4 +1,5 @@
-import { invalidOption } from '../errors/ioguard-error.ts';
+import { renameOption } from '../errors/ioguard-error.ts';
+import { integer } from '../util/validate.ts';
 import { parseDuration } from '../util/duration.ts';
 
 /** A flag's value as a string; for an array (the library's callers), the last one wins, as in most tools. */
@@ -13,18 +14,18 @@ export function durationFlag(args: Record<string, unknown>, flag: string): numbe
   return value === undefined ? undefined : parseDuration(value, `--${flag}`);
 }
 
+/** A whole number as typed (`-5`, `300`); anything else is NaN, for the validator to refuse. */
+export function integerText(text: string): number {
+  return /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+}
+
+/** A CLI-only whole-number flag (`--limit`), checked by the shared validator and told with the text typed. */
 export function intFlag(args: Record<string, unknown>, flag: string, min: number, max: number): number | undefined {
   const value = lastValue(args[flag]);
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw invalidOption(`--${flag}`, value, `an integer from ${min} to ${max}`);
+  try {
+    return integer(`--${flag}`, integerText(value), min, max);
+  } catch (error) {
+    throw renameOption(error, `--${flag}`, value);
   }
-  return Number(value);
-}
-
-export function choiceFlag<T extends string>(args: Record<string, unknown>, flag: string, choices: readonly T[]): T | undefined {
-  const value = lastValue(args[flag]);
-  if (value === undefined) return undefined;
-  if (!choices.includes(value as T)) throw invalidOption(`--${flag}`, value, `one of ${choices.join(', ')}`);
-  return value as T;
 }

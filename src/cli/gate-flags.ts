@@ -1,6 +1,6 @@
-import { ON_PRESSURE, DEFAULT_GATE_WINDOW_MS, type GateOptions } from '../gate/gate-options.ts';
+import { DEFAULT_GATE_WINDOW_MS, type GateOptions, type OnPressure } from '../gate/gate-options.ts';
 import { DEFAULT_THRESHOLDS, THRESHOLD_FLAGS, parseThresholdOptions, type Thresholds } from '../probe/thresholds.ts';
-import { choiceFlag, durationFlag, lastValue } from './flag-values.ts';
+import { durationFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 
 const d = DEFAULT_THRESHOLDS;
@@ -15,22 +15,22 @@ export const THRESHOLD_OPTIONS: FlagTable = {
   'max-blocked': { type: 'string', describe: `Most tasks in D state [default: ${d.maxBlocked}]` },
   'min-free': { type: 'string', describe: 'Least free space on --path, PCT% or SIZE (e.g. 10% or 20G) [default: 5%]' },
   'max-load': { type: 'string', describe: 'Most 1-minute load per CPU [default: off with PSI (CPU-bound tasks count too), 3 without]' },
-  path: { type: 'string', describe: 'The job\'s working path: its disks for util%, its filesystem for free space' },
-  window: { type: 'string', describe: 'How long each look samples PSI and disk counters', default: `${DEFAULT_GATE_WINDOW_MS}ms` },
+  path: { type: 'string', option: 'gate.path', describe: 'The job\'s working path: its disks for util%, its filesystem for free space' },
+  window: { type: 'string', option: 'gate.windowMs', describe: 'How long each look samples PSI and disk counters', default: `${DEFAULT_GATE_WINDOW_MS}ms` },
 };
 
 /** `run` only: what the gate does when a threshold trips. */
 export const GATE_OPTIONS: FlagTable = {
-  'on-pressure': { type: 'string', describe: 'Under pressure: defer (hold the lock, re-check every few seconds), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
-  'defer-max': { type: 'string', describe: 'Longest deferral (and wait for a --slot) before skipping', default: '10m' },
-  'starve-after': { type: 'string', describe: 'Skipped for pressure this long (tick after tick): say so once on stderr, with the figures; off for never', default: '3h' },
-  slot: { type: 'string', describe: 'Host-wide slot NAME[:N]: at most N runs holding it at once (default N=1); others wait, bounded by --defer-max' },
-  govern: { type: 'boolean', describe: 'While the job runs, pause it (see --govern-lever) when io pressure stays high and other processes wait on I/O [default: on with --on-pressure defer]; --no-govern: never pause it once started (e.g. a dump holding a database transaction)' },
-  'govern-lever': { type: 'string', describe: 'How the governor holds the job back: auto (the measured best available: freeze), stop (SIGSTOP/SIGCONT of its process group), freeze (its own cgroup, frozen), throttle (its own cgroup, block I/O limited; v1 blkio holds back direct I/O only). Cgroup levers need root; otherwise SIGSTOP, with the reason in the log', default: 'auto' },
-  'max-pause': { type: 'string', describe: 'Longest single pause by the governor; the job runs at least 5s between pauses', default: '15s' },
-  gate: { type: 'boolean', describe: 'Look at system pressure before starting', default: true },
-  ionice: { type: 'string', describe: 'I/O priority of the job: idle, best-effort[:0-7], realtime[:0-7]' },
-  nice: { type: 'string', describe: 'CPU niceness of the job, -20..19' },
+  'on-pressure': { type: 'string', option: 'gate.onPressure', describe: 'Under pressure: defer (hold the lock, re-check every few seconds), skip (exit 75), throttle (start at idle I/O and CPU priority), run', default: 'defer' },
+  'defer-max': { type: 'string', option: 'gate.deferMaxMs', describe: 'Longest deferral (and wait for a --slot) before skipping', default: '10m' },
+  'starve-after': { type: 'string', option: 'gate.starveAfterMs', describe: 'Skipped for pressure this long (tick after tick): say so once on stderr, with the figures; off for never', default: '3h' },
+  slot: { type: 'string', option: 'slot', describe: 'Host-wide slot NAME[:N]: at most N runs holding it at once (default N=1); others wait, bounded by --defer-max' },
+  govern: { type: 'boolean', option: 'govern.enabled', describe: 'While the job runs, pause it (see --govern-lever) when io pressure stays high and other processes wait on I/O [default: on with --on-pressure defer]; --no-govern: never pause it once started (e.g. a dump holding a database transaction)' },
+  'govern-lever': { type: 'string', option: 'govern.lever', describe: 'How the governor holds the job back: auto (the measured best available: freeze), stop (SIGSTOP/SIGCONT of its process group), freeze (its own cgroup, frozen), throttle (its own cgroup, block I/O limited; v1 blkio holds back direct I/O only). Cgroup levers need root; otherwise SIGSTOP, with the reason in the log', default: 'auto' },
+  'max-pause': { type: 'string', option: 'govern.maxPauseMs', describe: 'Longest single pause by the governor; the job runs at least 5s between pauses', default: '15s' },
+  gate: { type: 'boolean', option: 'gate.enabled', describe: 'Look at system pressure before starting', default: true },
+  ionice: { type: 'string', option: 'ionice', describe: 'I/O priority of the job: idle, best-effort[:0-7], realtime[:0-7]' },
+  nice: { type: 'string', option: 'nice', describe: 'CPU niceness of the job, -20..19' },
 };
 
 export function thresholdsFromFlags(args: FlagValues): Thresholds {
@@ -43,7 +43,7 @@ export function gateFromFlags(args: FlagValues): GateOptions {
   const gate: GateOptions = {
     enabled: args.gate !== false,
     thresholds: thresholdsFromFlags(args),
-    onPressure: choiceFlag(args, 'on-pressure', ON_PRESSURE) ?? 'defer',
+    onPressure: (lastValue(args['on-pressure']) ?? 'defer') as OnPressure,
     deferMaxMs: durationFlag(args, 'defer-max') as number,
     windowMs: durationFlag(args, 'window') as number,
     starveAfterMs: /^(0|off|never)$/.test(lastValue(args['starve-after']) ?? '') ? 0 : (durationFlag(args, 'starve-after') as number),

@@ -1,12 +1,13 @@
 import { EXIT } from '../errors/exit-codes.ts';
 import { STARTED_OUTCOMES, type HistoryEntry } from '../history/entry.ts';
-import { shortDuration } from '../history/forecast.ts';
+import { formatDuration } from '../util/duration.ts';
 import type { JobHistoryView } from '../history/history-view.ts';
 import { loadHistory } from '../history/job-history.ts';
 import { formatTimeline } from '../history/timeline.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import { resolveLockDir } from '../lock/lock-dir.ts';
-import { formatBytes } from '../probe/format-units.ts';
+import { formatBytes } from '../util/format-units.ts';
+import { tableLines } from '../util/table.ts';
 import { formatHistorySection, historyViews } from '../status/history-section.ts';
 import type { ParsedArgs } from './flag-table.ts';
 import { intFlag, lastValue } from './flag-values.ts';
@@ -22,6 +23,7 @@ function when(ms: number): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+const short = (ms: number): string => formatDuration(ms, 'short');
 const orDash = <T>(v: T | null, f: (x: T) => string): string => (v === null ? '-' : f(v));
 
 function table(entries: readonly HistoryEntry[]): string {
@@ -29,9 +31,9 @@ function table(entries: readonly HistoryEntry[]): string {
   const cells = entries.map((e) => [
     when(e.at),
     e.outcome,
-    STARTED_OUTCOMES.has(e.outcome) && e.start !== null ? shortDuration(e.durationMs) : '-',
+    STARTED_OUTCOMES.has(e.outcome) && e.start !== null ? formatDuration(e.durationMs, 'short') : '-',
     String(e.exitCode),
-    e.deferredMs > 0 ? `${shortDuration(e.deferredMs)}${e.heldBy?.length ? ` (${e.heldBy.join(',')})` : ''}` : '-',
+    e.deferredMs > 0 ? `${formatDuration(e.deferredMs, 'short')}${e.heldBy?.length ? ` (${e.heldBy.join(',')})` : ''}` : '-',
     orDash(e.cpuSeconds, (v) => `${v.toFixed(2)}s`),
     orDash(e.peakRssBytes, formatBytes),
     orDash(e.readBytes, formatBytes),
@@ -39,9 +41,7 @@ function table(entries: readonly HistoryEntry[]): string {
     orDash(e.ioPressure, (v) => `${v.toFixed(1)}%`),
     e.cause ? `${e.cause}: ${e.reason ?? ''}` : (e.reason ?? ''),
   ]);
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(headers), ...cells.map(line)].join('\n');
+  return tableLines(headers, cells).map((l) => l.trimEnd()).join('\n');
 }
 
 function detail(v: JobHistoryView, recent: HistoryEntry[], corruptInTail: number, limit: number, now: number): string {
@@ -49,7 +49,7 @@ function detail(v: JobHistoryView, recent: HistoryEntry[], corruptInTail: number
   const d = v.last24h;
   const lines = [
     `${v.name}: ${v.invocations} invocation${v.invocations === 1 ? '' : 's'} recorded; last 24 h: ${d.runs} run${d.runs === 1 ? '' : 's'}, ${d.skips} skipped, ${d.failures} failed, ${d.timeouts} timed out`,
-    `duration p50 ${orDash(f.durationP50Ms, shortDuration)}, p90 ${orDash(f.durationP90Ms, shortDuration)}; started every ${orDash(f.intervalMs, shortDuration)} (median gap); ratio ${orDash(f.ratio, (r) => r.toFixed(2))}`,
+    `duration p50 ${orDash(f.durationP50Ms, short)}, p90 ${orDash(f.durationP90Ms, short)}; started every ${orDash(f.intervalMs, short)} (median gap); ratio ${orDash(f.ratio, (r) => r.toFixed(2))}`,
   ];
   if (f.warning) lines.push(`! ${f.warning}`);
   if (v.corruptLines > 0 || corruptInTail > 0) lines.push(`(${Math.max(v.corruptLines, corruptInTail)} corrupt line(s) in the history were skipped)`);

@@ -1,6 +1,5 @@
 import { IoguardError } from '../errors/ioguard-error.ts';
 import { runCommand } from '../run/run-command.ts';
-import { normalizeSignal } from '../terminate/signal-group.ts';
 import type { ParsedArgs } from './flag-table.ts';
 import type { CliIo } from './io.ts';
 import { runOptionsFromFlags } from './run-flags.ts';
@@ -15,7 +14,6 @@ export async function runCli({ flags, positionals, rest }: ParsedArgs, io: CliIo
   }
   if (positionals.length > 0) throw new IoguardError('ERR_USAGE', `unexpected argument before --: ${positionals[0]}`);
   if (argv[0] === '') throw new IoguardError('ERR_USAGE', 'the command after -- is an empty string: name a program, e.g. ioguard run -- sh -c \'...\'');
-  if (!normalizeSignal(String(options.killSignal))) throw new IoguardError('ERR_INVALID_OPTION', `--kill-signal: ${JSON.stringify(options.killSignal)} is not a signal name like TERM or INT`, { option: '--kill-signal' });
   const verbose = Boolean(flags.verbose);
   options.report = (line, kind) => {
     if (kind === 'alert' || verbose) io.stderr(`${line}\n`);

@@ -16,7 +16,7 @@ export async function statusCli({ flags, positionals }: ParsedArgs, io: CliIo): 
   const name = positionals[0];
   const fleet = lastValue(flags.fleet);
   if (fleet !== undefined) {
-    const { fleetStatus } = await import('../fleet/fleet-cli.ts');
+    const { fleetStatus } = await import('./fleet-cli.ts');
     return fleetStatus(flags, name, io);
   }
   const rows = await listJobs({

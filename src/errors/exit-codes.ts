@@ -21,8 +21,6 @@ export const EXIT = {
   stuck: 76,
 } as const;
 
-export type ExitName = keyof typeof EXIT;
-
 /** 128 + N when signal N ended the job, as shells report it. */
 export const SIGNAL_EXIT_BASE = 128;
 

@@ -43,8 +43,31 @@ export function isIoguardError(value: unknown): value is IoguardError {
   return value instanceof IoguardError;
 }
 
+/** Passed as the value of an option that may hold a secret (a URL with its password): never echoed. */
+export const HIDDEN = '(hidden)';
+
+// What each option error expected (and whether its value was hidden), so the CLI can tell the same problem in its flag's words.
+const EXPECTED = new WeakMap<IoguardError, string>();
+const HIDDEN_VALUE = new WeakSet<IoguardError>();
+
 /** An option error that names the option, the value and what was expected. */
 export function invalidOption(option: string, value: unknown, expected: string): IoguardError {
   const shown = typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
-  return new IoguardError('ERR_INVALID_OPTION', `${option}: ${shown} is not ${expected}`, { option });
+  const error = new IoguardError('ERR_INVALID_OPTION', `${option}: ${shown} is not ${expected}`, { option });
+  EXPECTED.set(error, expected);
+  if (value === HIDDEN) HIDDEN_VALUE.add(error);
+  return error;
+}
+
+/**
+ * The same option error told with another name for the option (a CLI flag) and the text typed for
+ * it instead of the value it became; a hidden value stays hidden. Other errors come back unchanged.
+ */
+export function renameOption(error: unknown, option: string, typed: string | undefined): unknown {
+  if (!(error instanceof IoguardError)) return error;
+  const expected = EXPECTED.get(error);
+  if (expected === undefined || error.option === undefined) return error;
+  if (HIDDEN_VALUE.has(error)) return new IoguardError('ERR_INVALID_OPTION', `${option}: not ${expected}`, { option });
+  if (typed === undefined) return new IoguardError('ERR_INVALID_OPTION', `${option}${error.message.slice(error.option.length)}`, { option });
+  return invalidOption(option, typed, expected);
 }

@@ -98,7 +98,8 @@ export class FleetLease {
     try {
       backend = await openFleet(this.run.fleet);
       const s = this.run.state();
-      const got = await backend.acquire({ name: this.run.name, host: this.run.host, bootId: this.run.bootId, wrapperPid: this.run.wrapperPid, jobPid: s.jobPid, deadline: s.deadline, phase: s.phase });
+      const { name, host, bootId, wrapperPid } = this.run;
+      const got = await backend.acquire({ name, host, bootId, wrapperPid, jobPid: s.jobPid, deadline: s.deadline, phase: s.phase });
       if (got.kind === 'busy') {
         const message = `this host's run is still going, but ${got.holder ? describeHolder(got.holder) : 'another session'} holds the fleet lock: two copies are running`;
         this.conflict(message, { holder: got.holder });

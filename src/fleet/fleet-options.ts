@@ -1,5 +1,6 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
 import { validateJobName } from '../lock/job-key.ts';
+import { choice, milliseconds, postgresUrl } from '../util/validate.ts';
 
 export type FleetUnavailablePolicy = 'skip' | 'run-local';
 
@@ -28,34 +29,23 @@ export interface NormalizedFleet {
   namespace: string;
 }
 
-const POLICIES: readonly FleetUnavailablePolicy[] = ['skip', 'run-local'];
-
-function positive(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidOption(option, value, 'a number of milliseconds above zero');
-  return Math.round(value);
-}
+export const FLEET_UNAVAILABLE_POLICIES: readonly FleetUnavailablePolicy[] = ['skip', 'run-local'];
 
 /** Check the fleet options; a URL in an error is never echoed (it may hold a password). */
 export function normalizeFleet(value: FleetOptions | string | undefined): NormalizedFleet | undefined {
   if (value === undefined) return undefined;
   const f: FleetOptions = typeof value === 'string' ? { url: value } : value;
   if (typeof f !== 'object' || f === null) throw invalidOption('fleet', f, 'a postgres:// URL or { url, ... }');
-  if (typeof f.url !== 'string' || !/^postgres(ql)?:\/\//.test(f.url)) {
-    throw invalidOption('fleet.url', typeof f.url === 'string' ? '(hidden)' : f.url, 'a postgres:// or postgresql:// URL');
-  }
-  try {
-    new URL(f.url);
-  } catch {
-    throw invalidOption('fleet.url', '(hidden)', 'a parsable URL (percent-encode special characters in the password)');
-  }
-  const unavailable = f.unavailable ?? 'skip';
-  if (!POLICIES.includes(unavailable)) throw invalidOption('fleet.unavailable', unavailable, `one of ${POLICIES.join(', ')}`);
+  return { url: postgresUrl('fleet.url', f.url), ...normalizeFleetSettings(f) };
+}
+
+/** Everything but the URL: the CLI checks these even without one, so a typo does not wait for the day the fleet is switched on. */
+export function normalizeFleetSettings(f: Omit<FleetOptions, 'url'>): Omit<NormalizedFleet, 'url'> {
+  const positive = (option: string, value: unknown, fallback: number): number => milliseconds(option, value, fallback, { aboveZero: true });
   const namespace = f.namespace ?? 'default';
   validateJobName(namespace, 'fleet.namespace');
   return {
-    url: f.url,
-    unavailable,
+    unavailable: choice('fleet.unavailable', f.unavailable ?? 'skip', FLEET_UNAVAILABLE_POLICIES),
     connectTimeoutMs: positive('fleet.connectTimeoutMs', f.connectTimeoutMs, 5000),
     lockTimeoutMs: positive('fleet.lockTimeoutMs', f.lockTimeoutMs, 5000),
     heartbeatMs: positive('fleet.heartbeatMs', f.heartbeatMs, 10_000),

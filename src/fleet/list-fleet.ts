@@ -1,4 +1,5 @@
 import { formatDuration } from '../util/duration.ts';
+import { tableLines } from '../util/table.ts';
 import type { FleetHolder } from './backend.ts';
 import { normalizeFleet, type FleetOptions } from './fleet-options.ts';
 import { openFleet } from './open-fleet.ts';
@@ -74,9 +75,7 @@ export function formatFleetTable(rows: readonly FleetJobStatus[], now = Date.now
     formatDuration(Math.max(0, (r.finishedAt ? Date.parse(r.finishedAt) : now) - Date.parse(r.startedAt))),
     `${formatDuration(r.heartbeatAgeSeconds * 1000)} ago${r.conflict ? `  [CONFLICT: ${r.conflict}]` : ''}`,
   ]);
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ');
-  return [line(HEADERS), ...cells.map(line)].join('\n') + '\n';
+  return tableLines(HEADERS, cells).join('\n') + '\n';
 }
 
 export interface FleetReachability {
@@ -98,7 +97,8 @@ export async function checkFleet(fleet: FleetOptions | string): Promise<FleetRea
     const backend = await openFleet(f);
     try {
       const rows = await backend.list();
-      return { server: backend.where, reachable: true, latencyMs: Math.round((performance.now() - started) * 10) / 10, jobs: rows.length, held: rows.filter((r) => r.held).length, error: null };
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      return { server: backend.where, reachable: true, latencyMs, jobs: rows.length, held: rows.filter((r) => r.held).length, error: null };
     } finally {
       await backend.close();
     }

@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
+import { choice, milliseconds } from '../util/validate.ts';
 import { DEFAULT_THRESHOLDS, validateThresholds, type Thresholds } from '../probe/thresholds.ts';
 
 export type OnPressure = 'defer' | 'skip' | 'throttle' | 'run';
@@ -40,13 +41,8 @@ export const DEFAULT_STARVE_AFTER_MS = 3 * 3600_000;
 
 export function normalizeGate(g: GateOptions | undefined): NormalizedGate {
   const o = g ?? {};
-  const onPressure = o.onPressure ?? 'defer';
-  if (!ON_PRESSURE.includes(onPressure)) throw invalidOption('gate.onPressure', onPressure, `one of ${ON_PRESSURE.join(', ')}`);
-  const ms = (name: string, v: number | undefined, d: number): number => {
-    if (v === undefined) return d;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidOption(`gate.${name}`, v, 'a number of milliseconds >= 0');
-    return v;
-  };
+  const onPressure = choice('gate.onPressure', o.onPressure ?? 'defer', ON_PRESSURE);
+  const ms = (name: string, v: number | undefined, d: number): number => milliseconds(`gate.${name}`, v, d);
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalidOption('gate.path', o.path, 'a path');
   return {
     enabled: o.enabled ?? true,

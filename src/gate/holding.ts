@@ -1,4 +1,4 @@
-import { formatBytes, formatPercent } from '../probe/format-units.ts';
+import { formatBytes, formatPercent } from '../util/format-units.ts';
 import type { Reason, Verdict } from '../probe/evaluate.ts';
 
 /** What holds a job back, short enough for a status column: `io some 74%`. */

@@ -1,5 +1,6 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
 import { readScheduler } from '../proc/block-devices.ts';
+import { integer } from '../util/validate.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 
 /** I/O scheduling class for the job, as ionice(1) takes it. */
@@ -20,8 +21,7 @@ export function parseIoPriority(text: string, option = '--ionice'): IoPriority {
 }
 
 export function validateNice(value: number, option = '--nice'): number {
-  if (!Number.isInteger(value) || value < -20 || value > 19) throw invalidOption(option, value, 'an integer from -20 to 19');
-  return value;
+  return integer(option, value, -20, 19);
 }
 
 /**

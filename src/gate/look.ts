@@ -2,9 +2,8 @@ import { confirmVerdict, evaluate, type Verdict } from '../probe/evaluate.ts';
 import { probe } from '../probe/probe.ts';
 import type { Thresholds } from '../probe/thresholds.ts';
 import type { ProbeSnapshot } from '../probe/types.ts';
-import { dirtyPercentOfThrottle } from '../proc/parse-vmstat.ts';
 import type { ProcRoots } from '../proc/roots.ts';
-import { readDirtyPages } from '../proc/system-counters.ts';
+import { readDirtyPercent } from '../proc/system-counters.ts';
 
 export interface LookOptions {
   roots: ProcRoots;
@@ -18,12 +17,6 @@ export interface Look {
   verdict: Verdict;
   /** How many probe windows this judgement took: 1 when healthy at once, 2 when confirmed. */
   looks: number;
-}
-
-/** The dirty level now, so one probe window also tells how fast it rises. */
-export function readDirtyPercent(roots: ProcRoots): number | undefined {
-  const d = readDirtyPages(roots);
-  return d.ok ? dirtyPercentOfThrottle(d.value) : undefined;
 }
 
 async function once(o: LookOptions): Promise<{ snapshot: ProbeSnapshot; verdict: Verdict }> {

@@ -1,6 +1,7 @@
-import { readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomically } from '../history/file-io.ts';
+import { writeAtomically } from '../util/file-io.ts';
+import { readSmallFile } from '../util/read-small-file.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** Beside the lock: since when a job has been skipped for pressure, tick after tick. */
@@ -17,8 +18,11 @@ export interface StarvationState {
 export const starvationPath = (lockDir: string, name: string): string => join(lockDir, `${name}.starve`);
 
 export function readStarvation(path: string): StarvationState | undefined {
+  // The bounded reader: a FIFO or symlink planted in the lock folder is no streak, never a hang.
+  const read = readSmallFile(path);
+  if (read.kind !== 'ok') return undefined;
   try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as StarvationState;
+    const s = JSON.parse(read.text) as StarvationState;
     return typeof s.since === 'number' && typeof s.skips === 'number' ? s : undefined;
   } catch {
     return undefined;

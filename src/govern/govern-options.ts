@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
+import { choice, milliseconds, percent } from '../util/validate.ts';
 import { LEVER_CHOICES, type LeverChoice } from './lever.ts';
 
 /** The governor: watches pressure while the job runs and pauses its process group when others suffer. */
@@ -43,16 +44,8 @@ export const GOVERN_DEFAULTS: Readonly<Omit<NormalizedGovern, 'enabled'>> = Obje
 export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultOn: boolean): NormalizedGovern {
   const o: GovernOptions = typeof v === 'boolean' ? { enabled: v } : (v ?? {});
   if (typeof o !== 'object' || o === null) throw invalidOption('govern', v, 'true, false or an object of governor options');
-  const pct = (name: keyof GovernOptions, x: unknown, d: number): number => {
-    if (x === undefined) return d;
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 100) throw invalidOption(`govern.${name}`, x, 'a percentage from 0 to 100');
-    return x;
-  };
-  const ms = (name: keyof GovernOptions, x: unknown, d: number, min = 0): number => {
-    if (x === undefined) return d;
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < min) throw invalidOption(`govern.${name}`, x, `a number of milliseconds >= ${min}`);
-    return Math.round(x);
-  };
+  const pct = (name: keyof GovernOptions, x: unknown, d: number): number => percent(`govern.${name}`, x, d);
+  const ms = (name: keyof GovernOptions, x: unknown, d: number, min = 0): number => milliseconds(`govern.${name}`, x, d, { min });
   const g = GOVERN_DEFAULTS;
   const out: NormalizedGovern = {
     enabled: o.enabled ?? defaultOn,
@@ -63,9 +56,8 @@ export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultO
     maxPauseMs: ms('maxPauseMs', o.maxPauseMs, g.maxPauseMs, 100),
     minRunMs: ms('minRunMs', o.minRunMs, g.minRunMs),
     intervalMs: ms('intervalMs', o.intervalMs, g.intervalMs, 50),
-    lever: o.lever ?? g.lever,
+    lever: choice('govern.lever', o.lever ?? g.lever, LEVER_CHOICES),
   };
-  if (!LEVER_CHOICES.includes(out.lever)) throw invalidOption('govern.lever', o.lever, `one of ${LEVER_CHOICES.join(', ')}`);
   if (out.resumeBelow > out.maxIoPressure) throw invalidOption('govern.resumeBelow', out.resumeBelow, `at most maxIoPressure (${out.maxIoPressure})`);
   return out;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readDirtyPercent } from '../gate/look.ts';
+import { readDirtyPercent } from '../proc/system-counters.ts';
 import { stallPercent } from '../probe/psi-window.ts';
 import { readPsi } from '../proc/psi.ts';
 import type { ProcRoots } from '../proc/roots.ts';

@@ -1,7 +1,7 @@
 import { closeSync, constants, fsyncSync, openSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
 import { serializeEntry } from './entry.ts';
-import { readRange, openForReading } from './file-io.ts';
+import { readRange, openForReading } from '../util/file-io.ts';
 import { completeLines, parseHistory, type HistoryHeader } from './parse-history.ts';
 import { addToTotals, emptyTotals } from './summary.ts';
 

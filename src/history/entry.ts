@@ -1,4 +1,4 @@
-import { RUN_OUTCOMES, type RunOutcome } from '../outcome.ts';
+import { RUN_OUTCOMES, type RunOutcome } from './outcome.ts';
 
 /** Why an invocation did not start the job; the labels of `ioguard_job_skips_total`, in their order. */
 export const SKIP_CAUSES = ['busy', 'waiter', 'wait-expired', 'pressure', 'fleet', 'interrupted', 'stuck'] as const;

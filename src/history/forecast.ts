@@ -1,3 +1,5 @@
+import { formatDuration } from '../util/duration.ts';
+
 /** What the history says about a job's schedule: how often it is started against how long it runs. */
 export interface Forecast {
   /** Median gap between invocations (ms); null with fewer than 3 invocations. */
@@ -19,17 +21,6 @@ export function percentile(values: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
 }
 
-/** Short human duration for sentences: 3s, 58m, 1h30m, 2d. */
-export function shortDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return ms < 1000 ? `${Math.round(ms)}ms` : `${s}s`;
-  const m = Math.round(ms / 60_000);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 === 0 ? `${h}h` : `${h}h${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.round(h / 24)}d`;
-}
-
 const SCHEDULES: ReadonlyArray<[number, string]> = [
   [60_000, 'every minute'], [120_000, 'every 2 minutes'], [300_000, 'every 5 minutes'], [600_000, 'every 10 minutes'],
   [900_000, 'every 15 minutes'], [1_800_000, 'every 30 minutes'], [3_600_000, 'hourly'], [7_200_000, 'every 2 hours'],
@@ -38,7 +29,7 @@ const SCHEDULES: ReadonlyArray<[number, string]> = [
 
 /** The most frequent usual schedule that leaves room for a p90-long run. */
 export function suggestSchedule(p90Ms: number): string {
-  if (p90Ms < 60_000) return `at most every ${shortDuration(Math.ceil(p90Ms / 1000) * 1000)}`;
+  if (p90Ms < 60_000) return `at most every ${formatDuration(Math.ceil(p90Ms / 1000) * 1000, 'short')}`;
   return SCHEDULES.find(([ms]) => ms >= p90Ms)?.[1] ?? 'weekly';
 }
 
@@ -52,7 +43,7 @@ export function forecast(name: string, invocationTimes: readonly number[], durat
   const ratio = intervalMs !== null && intervalMs > 0 && p90 !== null ? Math.round((p90 / intervalMs) * 100) / 100 : null;
   const skippedPerRun = ratio === null ? null : Math.max(0, Math.round((p90 as number) / (intervalMs as number)));
   const warning = ratio !== null && ratio > 1
-    ? `${name} runs ${shortDuration(p90 as number)} (p90) but is started every ${shortDuration(intervalMs as number)}: ${skippedPerRun} start${skippedPerRun === 1 ? '' : 's'} skipped per run; schedule it ${suggestSchedule(p90 as number)} or use --on-busy wait`
+    ? `${name} runs ${formatDuration(p90 as number, 'short')} (p90) but is started every ${formatDuration(intervalMs as number, 'short')}: ${skippedPerRun} start${skippedPerRun === 1 ? '' : 's'} skipped per run; schedule it ${suggestSchedule(p90 as number)} or use --on-busy wait`
     : null;
   return { intervalMs, durationP50Ms: p50, durationP90Ms: p90, ratio, skippedPerRun, warning };
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LockOutcome } from '../lock/acquire.ts';
-import type { LiveState } from '../metrics/render.ts';
-import type { RunOutcome } from '../outcome.ts';
+import type { RunOutcome } from './outcome.ts';
 import { STARTED_OUTCOMES, type HistoryEntry, type SkipCause } from './entry.ts';
 
 /** What history reads of a run's result: the run's RunResult fits it, and history need not know the run. */
@@ -40,7 +39,11 @@ export function skipCause(result: InvocationResult, lock: LockOutcome, interrupt
 }
 
 /** The history line of one invocation. */
-export function entryFor(result: InvocationResult, lock: LockOutcome, o: { invokedAt: number; end: number; interrupted: boolean; ioPressure: number | null; pid: number }): HistoryEntry {
+export function entryFor(
+  result: InvocationResult,
+  lock: LockOutcome,
+  o: { invokedAt: number; end: number; interrupted: boolean; ioPressure: number | null; pid: number },
+): HistoryEntry {
   const started = STARTED_OUTCOMES.has(result.outcome) && result.errorCode === null;
   const deferredMs = result.deferral?.ms ?? 0;
   return {
@@ -65,16 +68,5 @@ export function entryFor(result: InvocationResult, lock: LockOutcome, o: { invok
     writeBytes: result.usage?.writeBytes ?? null,
     ioPressure: o.ioPressure,
     pid: o.pid,
-  };
-}
-
-/** What the metrics say is happening now: the run this invocation found, or its own survivors. */
-export function liveState(result: InvocationResult, lock: LockOutcome): LiveState {
-  // A busy lock whose run this invocation then adopted and saw to its end (fleet) is not running.
-  const found = (lock.kind === 'busy' || lock.kind === 'stuck') && !STARTED_OUTCOMES.has(result.outcome);
-  return {
-    running: found || result.survivors.length > 0,
-    stuck: lock.kind === 'stuck' || result.survivors.length > 0,
-    runningForMs: found ? (result.holder?.ageMs ?? null) : null,
   };
 }

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, readdirSync } from 'node:fs';
 import type { HistoryEntry } from './entry.ts';
-import { openForReading, readRange } from './file-io.ts';
+import { openForReading, readRange } from '../util/file-io.ts';
 import { completeLines, parseHistory } from './parse-history.ts';
 import { historyPaths, SUMMARY_SUFFIX } from './paths.ts';
 import type { HistorySummary } from './summary.ts';

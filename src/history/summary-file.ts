@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, readFileSync, statSync } from 'node:fs';
-import { openForReading, readRange, writeAtomically } from './file-io.ts';
+import { openForReading, readRange, writeAtomically } from '../util/file-io.ts';
 import { completeLines, parseHistory } from './parse-history.ts';
 import { emptySummary, foldEntry, type HistorySummary, type HistoryTotals } from './summary.ts';
 

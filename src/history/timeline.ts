@@ -1,5 +1,5 @@
 import { STARTED_OUTCOMES, type HistoryEntry } from './entry.ts';
-import { shortDuration } from './forecast.ts';
+import { formatDuration } from '../util/duration.ts';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 function clock(ms: number, withSeconds: boolean): string {
@@ -49,6 +49,6 @@ export function formatTimeline(entries: readonly HistoryEntry[], from: number, t
     `runs      |${runs.join('')}|`,
     `deferred  |${deferred.join('')}|`,
     `skips     |${skips.map(skipMark).join('')}|`,
-    `           one column = ${shortDuration(span / width)}; █▓ runs (alternating), x failed, T timed out, ! refused (stuck), ▒ deferred, digits = skips`,
+    `           one column = ${formatDuration(span / width, 'short')}; █▓ runs (alternating), x failed, T timed out, ! refused (stuck), ▒ deferred, digits = skips`,
   ].join('\n');
 }

@@ -1,5 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync } from 'node:fs';
 import { IoguardError } from '../errors/ioguard-error.ts';
+import { writeAtomically } from '../util/file-io.ts';
+import { readSmallFile } from '../util/read-small-file.ts';
 
 export interface ProcessIdentity {
   pid: number;
@@ -114,41 +116,6 @@ export function parseRecord(text: string): RecordRead {
   };
 }
 
-/** A record is a few kilobytes; anything past this is not one, and reading it whole would cost the memory. */
-export const MAX_RECORD_BYTES = 1 << 20;
-
-export type SmallFileRead = { kind: 'missing' } | { kind: 'ok'; text: string } | { kind: 'bad'; problem: string };
-
-/**
- * Read a small state file someone else could have replaced: never follow a symlink, never block
- * (a FIFO would hang every start and ignore SIGTERM while we hold the lock), accept only a regular
- * file, and read at most `max` bytes.
- */
-export function readSmallFile(path: string, max = MAX_RECORD_BYTES): SmallFileRead {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'bad', problem: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? String(error)})` };
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { kind: 'bad', problem: 'not a regular file' };
-    if (st.size > max) return { kind: 'bad', problem: `${st.size} bytes, more than ${max}` };
-    const buffer = Buffer.alloc(Math.min(st.size, max) + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > max) return { kind: 'bad', problem: `more than ${max} bytes` };
-    return { kind: 'ok', text: buffer.subarray(0, length).toString('utf8') };
-  } catch (error) {
-    return { kind: 'bad', problem: `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export function readRecord(path: string): RecordRead {
   const read = readSmallFile(path);
   if (read.kind === 'missing') return read;
@@ -166,16 +133,9 @@ export function stuckRecord(record: RunRecord, evidence: ProcessEvidence[], now:
  * failure (folder full or removed) the temporary file is removed and the error names the record.
  */
 export function writeRecord(path: string, record: RunRecord): void {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
+    writeAtomically(path, `${JSON.stringify(record)}\n`);
   } catch (error) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never created, or the folder is gone.
-    }
     const e = error as NodeJS.ErrnoException;
     throw new IoguardError('ERR_LOCK_DIR', `cannot write run record ${path} (${e.code ?? e.message})`, { cause: error });
   }

@@ -2,19 +2,30 @@ import { normalizeSignal } from '../terminate/signal-group.ts';
 import { formatDuration } from '../util/duration.ts';
 import { terminateGroup, UNKILLABLE_WAIT_MS } from '../terminate/terminate-group.ts';
 import { updateEvidence } from './evidence.ts';
-import type { TakeLockOptions } from './acquire.ts';
 import { liveJobProcesses } from './job-processes.ts';
-import type { PreviousRun } from './judge.ts';
+import type { JudgeContext, PreviousRun } from './judge.ts';
 import type { RunRecord } from './record.ts';
 
 type Stuck = Extract<PreviousRun, { kind: 'stuck' }>;
+
+/** What ending a recorded run needs of the lock's options (a subset of acquire's TakeLockOptions). */
+export interface TerminateRecordedOptions {
+  roots: JudgeContext['roots'];
+  now: () => number;
+}
+
+export interface ReplaceOptions extends TerminateRecordedOptions {
+  /** The grace between the previous run's TERM and KILL. */
+  killAfterMs: number;
+  onEvent?: (event: string, fields: Record<string, unknown>) => void;
+}
 
 /**
  * End a recorded run's process group from outside (TERM or its own kill signal, grace, KILL), the
  * same policy a live wrapper applies. A survivor of SIGKILL makes it stuck.
  */
 export async function terminateRecorded(
-  o: Pick<TakeLockOptions, 'roots' | 'now'>,
+  o: TerminateRecordedOptions,
   record: RunRecord,
   orphaned: boolean,
   policy: { signal: NodeJS.Signals; graceMs: number },
@@ -38,7 +49,7 @@ export async function terminateRecorded(
  * `--on-busy replace`: end the previous run's process group (TERM, grace, KILL). Its wrapper, if
  * alive, then sees its job die, sweeps and releases the lock. A survivor of SIGKILL makes it stuck.
  */
-export async function replacePrevious(o: TakeLockOptions, previous: PreviousRun): Promise<{ kind: 'done' } | { kind: 'stuck'; previous: Stuck }> {
+export async function replacePrevious(o: ReplaceOptions, previous: PreviousRun): Promise<{ kind: 'done' } | { kind: 'stuck'; previous: Stuck }> {
   if (previous.kind !== 'running' || !previous.record?.job || previous.record.job.pgid === null) return { kind: 'done' };
   o.onEvent?.('replacing', { holder: previous.record.wrapper, holderJob: previous.record.job, orphaned: previous.orphaned });
   return terminateRecorded(o, previous.record, previous.orphaned, { signal: 'SIGTERM', graceMs: o.killAfterMs });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeAtomically } from '../history/file-io.ts';
+import { writeAtomically } from '../util/file-io.ts';
 import { makeDir } from '../util/make-dir.ts';
 
 /** `ioguard_<name>.prom`: the textfile collector reads *.prom, never the temp file beside it. */

@@ -29,8 +29,12 @@ export function toCheckJson(snapshot: ProbeSnapshot, verdict: Verdict): Record<s
   return {
     version: 1,
     healthy: verdict.healthy,
-    reasons: verdict.reasons.map((r) => ({ signal: r.signal, value: r.value, threshold: r.threshold, unit: r.unit, message: r.message, ...(r.device ? { device: r.device } : {}) })),
-    checks: verdict.checks.map((c) => ({ signal: c.signal, value: c.value, threshold: c.threshold, unit: c.unit, ok: c.ok, message: c.message, ...(c.device ? { device: c.device } : {}) })),
+    reasons: verdict.reasons.map((r) => ({
+      signal: r.signal, value: r.value, threshold: r.threshold, unit: r.unit, message: r.message, ...(r.device ? { device: r.device } : {}),
+    })),
+    checks: verdict.checks.map((c) => ({
+      signal: c.signal, value: c.value, threshold: c.threshold, unit: c.unit, ok: c.ok, message: c.message, ...(c.device ? { device: c.device } : {}),
+    })),
     notCheckedSignals: verdict.missing.map((m) => ({ signal: m.signal, message: m.message })),
     fallback: verdict.fallback,
     notes: [...verdict.notes],
@@ -43,19 +47,36 @@ export function toCheckJson(snapshot: ProbeSnapshot, verdict: Verdict): Record<s
       inFlightReads: d.inFlightReads ?? null, inFlightWrites: d.inFlightWrites ?? null, backsPath: d.backsPath,
     })),
     path: path
-      ? { path: path.path, checkedPath: path.checkedPath, dev: path.dev, fsType: path.fsType ?? null, mountPoint: path.mountPoint ?? null, source: path.source ?? null, blockDevice: path.blockDevice, disks: [...path.disks], routes: [...path.routes] }
+      ? {
+        path: path.path, checkedPath: path.checkedPath, dev: path.dev, fsType: path.fsType ?? null, mountPoint: path.mountPoint ?? null,
+        source: path.source ?? null, blockDevice: path.blockDevice, disks: [...path.disks], routes: [...path.routes],
+      }
       : null,
     space: space
-      ? { totalBytes: space.totalBytes, availableBytes: space.availableBytes, freePercent: space.freePercent, totalInodes: space.totalInodes, freeInodes: space.freeInodes, freeInodesPercent: space.freeInodesPercent ?? null }
+      ? {
+        totalBytes: space.totalBytes, availableBytes: space.availableBytes, freePercent: space.freePercent,
+        totalInodes: space.totalInodes, freeInodes: space.freeInodes, freeInodesPercent: space.freeInodesPercent ?? null,
+      }
       : null,
     dirty: dirty
-      ? { dirtyPages: dirty.dirtyPages, writebackPages: dirty.writebackPages, thresholdPages: dirty.thresholdPages, backgroundThresholdPages: dirty.backgroundThresholdPages, throttlePointPages: dirty.throttlePointPages, percentOfThrottle: dirty.percentOfThrottle, pageSizeBytes: dirty.pageSizeBytes }
+      ? {
+        dirtyPages: dirty.dirtyPages, writebackPages: dirty.writebackPages, thresholdPages: dirty.thresholdPages,
+        backgroundThresholdPages: dirty.backgroundThresholdPages, throttlePointPages: dirty.throttlePointPages,
+        percentOfThrottle: dirty.percentOfThrottle, pageSizeBytes: dirty.pageSizeBytes,
+      }
       : null,
     dState: {
       count: snapshot.dState.count,
-      groups: snapshot.dState.groups.map((g) => ({ wchan: g.wchan, meaning: g.meaning ?? null, count: g.count, tasks: g.tasks.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm, wchan: t.wchan ?? null })) })),
+      groups: snapshot.dState.groups.map((g) => ({
+        wchan: g.wchan,
+        meaning: g.meaning ?? null,
+        count: g.count,
+        tasks: g.tasks.map((t) => ({ pid: t.pid, tid: t.tid, comm: t.comm, wchan: t.wchan ?? null })),
+      })),
     },
-    load: load ? { load1: load.load1, load5: load.load5, load15: load.load15, cpus: load.cpus, perCpu1: load.perCpu1, perCpu5: load.perCpu5, perCpu15: load.perCpu15 } : null,
+    load: load
+      ? { load1: load.load1, load5: load.load5, load15: load.load15, cpus: load.cpus, perCpu1: load.perCpu1, perCpu5: load.perCpu5, perCpu15: load.perCpu15 }
+      : null,
     missing: [...snapshot.missing],
     unreadable: snapshot.unreadable.map((u) => ({ signal: u.signal, path: u.path })),
   };

@@ -4,7 +4,10 @@ import { DEFAULT_THRESHOLDS, validateThresholds, type Thresholds } from './thres
 import type { ProbeSnapshot } from './types.ts';
 
 /** One look at the system and the verdict against `thresholds` (defaults: the gate's). */
-export async function checkSystem(thresholds: Thresholds = DEFAULT_THRESHOLDS, options: ProbeOptions = {}): Promise<{ snapshot: ProbeSnapshot; verdict: Verdict }> {
+export async function checkSystem(
+  thresholds: Thresholds = DEFAULT_THRESHOLDS,
+  options: ProbeOptions = {},
+): Promise<{ snapshot: ProbeSnapshot; verdict: Verdict }> {
   validateThresholds(thresholds);
   const snapshot = await probe(options);
   return { snapshot, verdict: evaluate(snapshot, thresholds) };

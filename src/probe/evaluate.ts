@@ -1,4 +1,4 @@
-import { formatBytes, formatPercent, formatSeconds } from './format-units.ts';
+import { formatBytes, formatPercent, formatSeconds } from '../util/format-units.ts';
 import { FALLBACK_MAX_LOAD, FALLBACK_MAX_UTIL, type Thresholds } from './thresholds.ts';
 import type { ProbeSnapshot } from './types.ts';
 

@@ -1,5 +1,5 @@
 import type { Verdict } from './evaluate.ts';
-import { formatBytes, formatPercent, formatSeconds } from './format-units.ts';
+import { formatBytes, formatPercent, formatSeconds } from '../util/format-units.ts';
 import type { DiskRates, ProbeSnapshot, PsiSignal } from './types.ts';
 
 const MAX_DISKS = 5;

@@ -38,7 +38,14 @@ function existingAncestor(path: string): string {
   return current;
 }
 
-function diskRates(first: CounterSample, second: CounterSample, roots: ProcRoots, elapsedMs: number, options: ProbeOptions, backing: ReadonlySet<string>): DiskRates[] {
+function diskRates(
+  first: CounterSample,
+  second: CounterSample,
+  roots: ProcRoots,
+  elapsedMs: number,
+  options: ProbeOptions,
+  backing: ReadonlySet<string>,
+): DiskRates[] {
   if (!first.diskstats.ok || !second.diskstats.ok) return [];
   const whole = listWholeDisks(roots);
   const before = new Map(first.diskstats.disks.map((d) => [d.name, d]));

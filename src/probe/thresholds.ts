@@ -79,7 +79,8 @@ export const THRESHOLD_FIELDS: ReadonlyArray<[flag: string, key: keyof Threshold
 ];
 
 /** CLI flag → field and value parser (kept for callers of the older table). */
-export const THRESHOLD_FLAGS: ReadonlyArray<[flag: string, key: keyof Thresholds, parse: Parser]> = THRESHOLD_FIELDS.map(([f, k, kind]) => [f, k, PARSERS[kind]]);
+export const THRESHOLD_FLAGS: ReadonlyArray<[flag: string, key: keyof Thresholds, parse: Parser]> =
+  THRESHOLD_FIELDS.map(([f, k, kind]) => [f, k, PARSERS[kind]]);
 
 const EXPECTED: Record<Kind, string> = {
   percent: 'a percentage from 0 to 100',

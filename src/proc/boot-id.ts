@@ -5,9 +5,3 @@ import { DEFAULT_ROOTS, type ProcRoots } from './roots.ts';
 export function readBootId(roots: Pick<ProcRoots, 'procRoot'> = DEFAULT_ROOTS): string {
   return (readProcFile(`${roots.procRoot}/sys/kernel/random/boot_id`) ?? 'unknown').trim();
 }
-
-/** Seconds since boot, from /proc/uptime. */
-export function readUptimeSeconds(roots: Pick<ProcRoots, 'procRoot'> = DEFAULT_ROOTS): number {
-  const text = readProcFile(`${roots.procRoot}/uptime`) ?? '';
-  return Number(text.split(' ')[0]) || 0;
-}

@@ -11,12 +11,6 @@ export function parseCtxtSwitches(text: string): CtxtSwitches | undefined {
   return { voluntary: Number(vol[1]), nonvoluntary: Number(invol[1]) };
 }
 
-/** The `Uid:` line's real uid, for telling whose process it is. */
-export function parseStatusUid(text: string): number | undefined {
-  const m = /^Uid:\s*(\d+)/m.exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
 /** Resident memory in kB (`VmRSS:`); absent for kernel threads and zombies. */
 export function parseVmRssKb(text: string): number | undefined {
   const m = /^VmRSS:\s*(\d+)\s*kB/m.exec(text);

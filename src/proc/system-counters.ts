@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, endianness } from 'node:os';
 import { parseCpuinfoCount, parseLoadavg, type LoadAverage } from './parse-loadavg.ts';
-import { parseVmstatDirty, type DirtyPages } from './parse-vmstat.ts';
+import { dirtyPercentOfThrottle, parseVmstatDirty, type DirtyPages } from './parse-vmstat.ts';
 import { readProcFile } from './read-file.ts';
 import { readSignal, type SignalRead } from './read-signal.ts';
 import type { ProcRoots } from './roots.ts';
@@ -15,6 +15,12 @@ export function readDirtyPages(roots: Roots): { ok: true; value: DirtyPages } | 
   if (!read.ok) return read;
   const value = parseVmstatDirty(read.text);
   return value ? { ok: true, value } : { ok: false, reason: 'missing', path: `${roots.procRoot}/vmstat` };
+}
+
+/** The dirty level now, as % of the throttle point; undefined when /proc/vmstat cannot tell. */
+export function readDirtyPercent(roots: Roots): number | undefined {
+  const d = readDirtyPages(roots);
+  return d.ok ? dirtyPercentOfThrottle(d.value) : undefined;
 }
 
 export function readLoadAverage(roots: Roots): { ok: true; value: LoadAverage } | Failure {

@@ -8,6 +8,7 @@ import { normalizeSignal } from '../terminate/signal-group.ts';
 import { normalizeSlot, type Slot } from '../slot/slot.ts';
 import { normalizeGovern, type GovernOptions, type NormalizedGovern } from '../govern/govern-options.ts';
 import { normalizeFleet, type FleetOptions, type NormalizedFleet } from '../fleet/fleet-options.ts';
+import { choice, integer, milliseconds } from '../util/validate.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
 export interface RunOptions {
@@ -95,11 +96,7 @@ export interface NormalizedRunOptions {
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
 
-function duration(option: string, value: unknown, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidOption(option, value, 'a number of milliseconds >= 0');
-  return Math.round(value);
-}
+const duration = (option: string, value: unknown, fallback: number | undefined): number | undefined => milliseconds(option, value, fallback);
 
 function optional<T>(option: string, value: T | undefined, ok: (v: unknown) => boolean, expected: string): T | undefined {
   if (value === undefined || ok(value)) return value;
@@ -124,14 +121,12 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     validateJobName(o.name, 'name');
   }
   if (o.lockDir !== undefined && (typeof o.lockDir !== 'string' || o.lockDir === '')) throw invalidOption('lockDir', o.lockDir, 'a folder path');
-  const onBusy = o.onBusy ?? 'skip';
-  if (!ON_BUSY.includes(onBusy)) throw invalidOption('onBusy', onBusy, `one of ${ON_BUSY.join(', ')}`);
+  const onBusy = choice('onBusy', o.onBusy ?? 'skip', ON_BUSY);
   const waitMs = duration('waitMs', o.waitMs, undefined);
   if (onBusy === 'wait' && waitMs === undefined) throw invalidOption('waitMs', o.waitMs, "a duration (onBusy 'wait' waits a bounded time)");
   const killSignal = normalizeSignal(String(o.killSignal ?? 'SIGTERM'));
   if (!killSignal) throw invalidOption('killSignal', o.killSignal, 'a signal name like TERM or SIGINT');
-  const skipExitCode = o.skipExitCode ?? EXIT.skipped;
-  if (!Number.isInteger(skipExitCode) || skipExitCode < 0 || skipExitCode > 255) throw invalidOption('skipExitCode', skipExitCode, 'an integer from 0 to 255');
+  const skipExitCode = integer('skipExitCode', o.skipExitCode ?? EXIT.skipped, 0, 255);
   if (o.logFile !== undefined && o.logFile !== false && (typeof o.logFile !== 'string' || o.logFile === '')) throw invalidOption('logFile', o.logFile, 'a file path or false');
   if (o.metricsDir !== undefined && (typeof o.metricsDir !== 'string' || o.metricsDir === '')) throw invalidOption('metricsDir', o.metricsDir, 'a folder path');
   const timeoutMs = duration('timeoutMs', o.timeoutMs, undefined);

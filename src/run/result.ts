@@ -1,7 +1,6 @@
-import type { RunUsage } from '../history/job-usage.ts';
-import type { RunOutcome } from '../outcome.ts';
-
-export { RUN_OUTCOMES, type RunOutcome } from '../outcome.ts';
+import type { RunUsage } from '../proc/job-usage.ts';
+import type { RunOutcome } from '../history/outcome.ts';
+export { RUN_OUTCOMES, type RunOutcome } from '../history/outcome.ts';
 
 /** A process of the previous run, as shown when a run is skipped or refused. */
 export interface HolderInfo {

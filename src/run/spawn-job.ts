@@ -96,10 +96,15 @@ function isFolder(path: string): boolean {
   }
 }
 
+// C0 and C1 control characters, escaped in the shown command line as execa does.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** execa's escapedCommand rules: `[\w./-]+` bare, anything else in single quotes, control characters escaped. */
 export function quoteCommand(argv: readonly string[]): string {
   return argv
-    .map((arg) => arg.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => ({ '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+    .map((arg) => arg.replace(CONTROL, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
     .map((arg) => (/^[\w./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`))
     .join(' ');
 }

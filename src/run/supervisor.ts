@@ -8,7 +8,7 @@ import type { NormalizedGovern } from '../govern/govern-options.ts';
 import { Governor } from '../govern/governor.ts';
 import type { Lever } from '../govern/lever.ts';
 import { formatDuration } from '../util/duration.ts';
-import { JobUsage } from '../history/job-usage.ts';
+import { JobUsage } from '../proc/job-usage.ts';
 
 export interface SupervisorOptions {
   lock: HeldLock;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { invalidOption } from '../errors/ioguard-error.ts';
-import { abortableSleep, jittered } from '../gate/jitter.ts';
+import { abortableSleep, jittered } from '../util/jitter.ts';
 import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
 
 /** A host-wide counting semaphore: at most `count` runs hold slot `name` at once. */
@@ -59,12 +59,15 @@ export interface WaitSlotOptions {
   retryMs?: number;
 }
 
+/** A slot taken (its fd holds it), or the wait that ended without one. */
+export type SlotWait = { fd: number; index: number; waitedMs: number } | { fd: undefined; waitedMs: number; interrupted: boolean };
+
 /**
  * Wait (bounded) for a slot. The kernel drops a holder's flock when it exits, even by SIGKILL,
  * so a crashed holder never keeps a slot. Tries are jittered: waiters due the same second do not
  * all retry together, and whichever tries first after a release takes the slot.
  */
-export async function waitForSlot(slot: Slot, o: WaitSlotOptions): Promise<{ fd: number; index: number; waitedMs: number } | { fd: undefined; waitedMs: number; interrupted: boolean }> {
+export async function waitForSlot(slot: Slot, o: WaitSlotOptions): Promise<SlotWait> {
   const files = slotFiles(o.lockDir, slot);
   const start = o.now();
   for (;;) {

@@ -1,19 +1,11 @@
 import { formatDuration } from '../util/duration.ts';
+import { formatBytes } from '../util/format-units.ts';
+import { tableLines } from '../util/table.ts';
 import type { JobStatus } from './list-jobs.ts';
 
 const HEADERS = ['NAME', 'STATE', 'WRAPPER', 'JOB', 'ST', 'WCHAN', 'AGE', 'PROGRESS', 'CPU%', 'MEM', 'COMMAND'] as const;
 
-function bytes(n: number | null): string {
-  if (n === null) return '-';
-  const units = ['B', 'K', 'M', 'G', 'T'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)}${units[i]}`;
-}
+const bytes = (n: number | null): string => (n === null ? '-' : formatBytes(n, 'compact'));
 
 // Ages are whole seconds: a young row reads "<1s", not the "0ms" that would claim millisecond precision.
 const secs = (s: number | null): string => (s === null ? '-' : s < 1 ? '<1s' : formatDuration(s * 1000));
@@ -34,8 +26,7 @@ export function formatStatusTable(rows: readonly JobStatus[], color: boolean): s
     bytes(r.memoryBytes),
     (r.command || '-').slice(0, 80) + (r.note ? `  [${r.note}]` : ''),
   ]);
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ');
   const paint = (text: string, r: JobStatus): string => (color && (r.procState === 'D' || r.state === 'stuck') ? `\x1b[1;31m${text}\x1b[0m` : text);
-  return [line(HEADERS), ...cells.map((c, i) => paint(line(c), rows[i] as JobStatus))].join('\n') + '\n';
+  const [header, ...lines] = tableLines(HEADERS, cells);
+  return [header, ...lines.map((l, i) => paint(l, rows[i] as JobStatus))].join('\n') + '\n';
 }

@@ -1,8 +1,9 @@
 import { historyView, type JobHistoryView } from '../history/history-view.ts';
-import { shortDuration } from '../history/forecast.ts';
+import { formatDuration } from '../util/duration.ts';
 import { currentSummary, jobsWithHistory } from '../history/read-history.ts';
 import type { JobStatus } from './list-jobs.ts';
 import { validateJobName } from '../lock/job-key.ts';
+import { tableLines } from '../util/table.ts';
 
 function isJobName(name: string): boolean {
   try {
@@ -32,7 +33,7 @@ export function rowsWithHistory(rows: readonly JobStatus[], views: readonly JobH
 }
 
 const HEADERS = ['LAST 24 H', 'RUNS', 'SKIPS', 'FAILED', 'TIMEOUTS', 'P50', 'P90', 'EVERY', 'RATIO'] as const;
-const dur = (ms: number | null): string => (ms === null ? '-' : shortDuration(ms));
+const dur = (ms: number | null): string => (ms === null ? '-' : formatDuration(ms, 'short'));
 
 /** One line per job (runs, skips, failures, timeouts over 24 h, duration, interval, ratio), and the forecast's warning under a job whose runs outlast its interval. */
 export function formatHistorySection(views: readonly JobHistoryView[], color: boolean): string {
@@ -48,11 +49,10 @@ export function formatHistorySection(views: readonly JobHistoryView[], color: bo
     dur(v.forecast.intervalMs),
     v.forecast.ratio === null ? '-' : v.forecast.ratio.toFixed(2),
   ]);
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ');
-  const out = ['', line(HEADERS)];
+  const [header, ...lines] = tableLines(HEADERS, cells);
+  const out = ['', header as string];
   views.forEach((v, i) => {
-    out.push(line(cells[i] as string[]));
+    out.push(lines[i] as string);
     const w = v.forecast.warning;
     if (w) out.push(color ? `  \x1b[1;33m! ${w}\x1b[0m` : `  ! ${w}`);
   });

@@ -27,9 +27,13 @@ export function parseDuration(text: string, option: string): number {
   return Math.round(total);
 }
 
-/** Human form of a duration for messages and tables: `2h05m`, `3m20s`, `850ms`. */
-export function formatDuration(ms: number): string {
+/**
+ * Human form of a duration for messages and tables: `2h05m`, `3m20s`, `850ms`. The `short` style
+ * rounds to the largest units for sentences and history columns: `3s`, `58m`, `1h30m`, `2d`.
+ */
+export function formatDuration(ms: number, style: 'exact' | 'short' = 'exact'): string {
   if (!Number.isFinite(ms)) return '-';
+  if (style === 'short') return roughly(ms);
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
@@ -38,4 +42,14 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(m / 60);
   if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+function roughly(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return ms < 1000 ? `${Math.round(ms)}ms` : `${s}s`;
+  const m = Math.round(ms / 60_000);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 === 0 ? `${h}h` : `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.round(h / 24)}d`;
 }

@@ -16,7 +16,7 @@ describe('npm run demo', () => {
     assert.match(r.stdout, /exit status: 124/);
     assert.match(r.stdout, /Verdict: /);
     // Each decision shows as "HH:MM:SS.mmm level job event: message", never a cut JSON line.
-    assert.match(r.stdout, /^\d\d:\d\d:\d\d\.\d{3} info  demo-sync started: /m);
-    assert.match(r.stdout, /^\d\d:\d\d:\d\d\.\d{3} warn  demo-timeout timed-out: /m);
+    assert.match(r.stdout, /^\d\d:\d\d:\d\d\.\d{3} info {2}demo-sync started: /m);
+    assert.match(r.stdout, /^\d\d:\d\d:\d\d\.\d{3} warn {2}demo-timeout timed-out: /m);
   });
 });

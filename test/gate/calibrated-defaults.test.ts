@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finished, runIoguard, sandbox, sleep, startIoguard, until } from '../helpers/cli.ts';
 import { diskMajMinOf, exclusiveLoad, privateScratch, startThrottledWriter, stop } from '../probe/helpers/load.ts';
@@ -73,7 +72,7 @@ describe('the gate under its defaults', () => {
 
 describe('re-checks while deferring', () => {
   it('are spread with jitter around a few seconds, not doubled to 30 s', async () => {
-    const { jittered } = await import('../../src/gate/jitter.ts');
+    const { jittered } = await import('../../src/util/jitter.ts');
     const delays = Array.from({ length: 200 }, () => jittered(3000));
     assert.ok(Math.min(...delays) >= 1500 && Math.max(...delays) <= 4500);
     assert.ok(new Set(delays).size > 100, 'jobs deferred together do not look together');

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finished, runIoguard, sandbox, startIoguard, until } from '../helpers/cli.ts';
 import { diskMajMinOf, exclusiveLoad, privateScratch, startThrottledWriter } from '../probe/helpers/load.ts';

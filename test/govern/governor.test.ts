@@ -66,7 +66,7 @@ describe('the governor (pauses the job under sustained pressure while it runs)',
   it('a timeout during a pause continues the job first, so its TERM handler runs (no SIGKILL needed)', { ...root, timeout: 120_000 }, async () => {
     const out = join(b.dir, 'timeout.out');
     await withWriter(async () => {
-      const job = ['sh', '-c', 'trap "echo term >> \"$0\"; exit 3" TERM; while :; do sleep 0.2; done', out];
+      const job = ['sh', '-c', 'trap "echo term >> "$0"; exit 3" TERM; while :; do sleep 0.2; done', out];
       const r = await runCommand(job, { ...base('paused-timeout'), timeoutMs: 10_000, killAfterMs: 30_000, govern: { ...GOVERN, maxPauseMs: 60_000 } });
       assert.ok(eventsOf('paused-timeout', 'paused').length > 0, 'it was paused when the deadline came');
       assert.equal(r.timedOut, true);

@@ -38,7 +38,8 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     // One keeper per orphan: a second start finds the flock held and skips as "running".
     if (!tryFlock(fd, paths.lock)) return undefined;
     const now = ctx.now();
-    const previous = judgePrevious(readRecord(paths.record), { lockHeldByOther: false, bootId: ctx.bootId, now, stuckAfterMs: ctx.o.stuckAfterMs, roots: ctx.roots });
+    const judging = { lockHeldByOther: false, bootId: ctx.bootId, now, stuckAfterMs: ctx.o.stuckAfterMs, roots: ctx.roots };
+    const previous = judgePrevious(readRecord(paths.record), judging);
     if (previous.kind !== 'running' || !previous.record?.job) return undefined;
     const orphan = previous.record;
     const job = orphan.job!;

@@ -1,10 +1,11 @@
-import { entryFor, liveState } from '../../history/invocation-entry.ts';
+import { entryFor } from '../../history/invocation-entry.ts';
 import { appendEntry } from '../../history/append.ts';
 import { forecast } from '../../history/forecast.ts';
 import { invocationTime } from '../../history/invoked-at.ts';
 import { historyPaths } from '../../history/paths.ts';
 import { refreshSummary } from '../../history/summary-file.ts';
 import type { LockOutcome } from '../../lock/acquire.ts';
+import { liveState } from '../../metrics/live-state.ts';
 import { renderJobMetrics } from '../../metrics/render.ts';
 import { writeMetricsFile } from '../../metrics/write-metrics.ts';
 import { readPsi } from '../../proc/psi.ts';
@@ -36,7 +37,8 @@ export function recordInvocation(ctx: RunContext, result: RunResult, lock: LockO
     const figure = result.figures?.ioPressure;
     const psi = figure === undefined || figure === null ? readPsi('io', ctx.roots) : undefined;
     const ioPressure = figure ?? (psi?.ok ? psi.value.some.avg10 : null);
-    const entry = entryFor(result, lock, { invokedAt: invocationTime(ctx.invokedAt, ctx.roots), end, interrupted: ctx.interrupts.received !== null, ioPressure, pid: process.pid });
+    const invokedAt = invocationTime(ctx.invokedAt, ctx.roots);
+    const entry = entryFor(result, lock, { invokedAt, end, interrupted: ctx.interrupts.received !== null, ioPressure, pid: process.pid });
     const paths = historyPaths(ctx.lockDir, ctx.name);
     appendEntry(paths, entry, undefined, ctx.now);
     const summary = refreshSummary(paths, ctx.name);

@@ -31,7 +31,14 @@ export const slotStep: Step = {
  * skip): runs due the same minute then go one after another, and each gate look sees the system
  * after the previous heavy run. The slot is held with the lock and released with it.
  */
-export async function takeSlot(ctx: RunContext, slot: Slot, lock: HeldLock, record: RunRecord, result: RunResult, maxWaitMs: number): Promise<{ proceed: boolean; waitedMs: number }> {
+export async function takeSlot(
+  ctx: RunContext,
+  slot: Slot,
+  lock: HeldLock,
+  record: RunRecord,
+  result: RunResult,
+  maxWaitMs: number,
+): Promise<{ proceed: boolean; waitedMs: number }> {
   const { now } = ctx;
   const label = `slot ${slot.name} (${slot.count} of ${slot.count} busy)`;
   const fast = tryTakeSlot(slotFiles(ctx.lockDir, slot));

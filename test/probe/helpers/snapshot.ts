@@ -23,7 +23,10 @@ export function quietSnapshot(): ProbeSnapshot {
       blockDevice: true, disks: ['sda'], routes: ['sda1 → sda'],
     },
     space: { totalBytes: 100 * 2 ** 30, availableBytes: 40 * 2 ** 30, freePercent: 40, totalInodes: 1000, freeInodes: 900, freeInodesPercent: 90 },
-    dirty: { dirtyPages: 1000, writebackPages: 0, thresholdPages: 200_000, backgroundThresholdPages: 100_000, throttlePointPages: 150_000, percentOfThrottle: 0.67, pageSizeBytes: 4096 },
+    dirty: {
+      dirtyPages: 1000, writebackPages: 0, thresholdPages: 200_000, backgroundThresholdPages: 100_000,
+      throttlePointPages: 150_000, percentOfThrottle: 0.67, pageSizeBytes: 4096,
+    },
     dState: { count: 0, groups: [] },
     load: { load1: 0.5, load5: 0.4, load15: 0.3, cpus: 2, perCpu1: 0.25, perCpu5: 0.2, perCpu15: 0.15 },
     missing: [],

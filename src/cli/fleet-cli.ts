@@ -1,14 +1,15 @@
 import { EXIT } from '../errors/exit-codes.ts';
-import type { CliIo } from '../cli/io.ts';
-import type { FlagValues } from '../cli/flag-table.ts';
-import { durationFlag, lastValue } from '../cli/flag-values.ts';
-import { IoguardError } from '../errors/ioguard-error.ts';
-import { fleetUrl } from './fleet-flags.ts';
-import { checkFleet, formatFleetCheck, formatFleetTable, listFleetJobs, type FleetReachability } from './list-fleet.ts';
+import { normalizeFleet, type NormalizedFleet } from '../fleet/fleet-options.ts';
+import { checkFleet, formatFleetCheck, formatFleetTable, listFleetJobs, type FleetReachability } from '../fleet/list-fleet.ts';
+import type { CliIo } from './io.ts';
+import type { FlagValues } from './flag-table.ts';
+import { durationFlag, lastValue } from './flag-values.ts';
+import { inFlagTerms } from './flag-errors.ts';
+import { FLEET_FLAGS, fleetUrl } from './fleet-flags.ts';
 
-function options(args: FlagValues, url: string): { url: string; connectTimeoutMs: number } {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new IoguardError('ERR_USAGE', '--fleet: not a postgres:// or postgresql:// URL', { option: '--fleet' });
-  return { url, connectTimeoutMs: durationFlag(args, 'fleet-connect-timeout') ?? 5000 };
+function options(args: FlagValues, url: string): NormalizedFleet {
+  const connectTimeoutMs = durationFlag(args, 'fleet-connect-timeout') ?? 5000;
+  return inFlagTerms(() => normalizeFleet({ url, connectTimeoutMs }) as NormalizedFleet, FLEET_FLAGS, args);
 }
 
 /** `ioguard status --fleet URL [name]`: the fleet's jobs with their hosts. */

@@ -1,7 +1,7 @@
-import type { ProcessSample } from '../proc/processes.ts';
-import { CLOCK_TICKS_PER_SECOND } from '../proc/processes.ts';
-import { readProcFile } from '../proc/read-file.ts';
-import type { ProcRoots } from '../proc/roots.ts';
+import type { ProcessSample } from './processes.ts';
+import { CLOCK_TICKS_PER_SECOND } from './processes.ts';
+import { readProcFile } from './read-file.ts';
+import type { ProcRoots } from './roots.ts';
 
 /** What a run cost, from /proc. */
 export interface RunUsage {

@@ -23,7 +23,6 @@ export function openForReading(path: string): number | undefined {
   }
 }
 
-
 /**
  * Replace a file atomically: write a temp file in the same folder, then rename(2) it over the
  * target, so a reader (status, node_exporter) sees the old content or the new, never half.
@@ -34,14 +33,21 @@ export function writeAtomically(path: string, data: string, mode = 0o600): void 
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
-    writeSync(fd, data);
-    // The mode asked for, whatever the umask; on the descriptor, so never through a swapped path.
-    fchmodSync(fd, mode);
+    try {
+      writeSync(fd, data);
+      // The mode asked for, whatever the umask; on the descriptor, so never through a swapped path.
+      fchmodSync(fd, mode);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
   } catch (error) {
-    closeSync(fd);
-    unlinkSync(tmp);
+    // A full or vanished folder: leave no temp file behind (a run record's folder is read by status).
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The folder is gone.
+    }
     throw error;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
 }

@@ -1,0 +1,54 @@
+import { HIDDEN, invalidOption } from '../errors/ioguard-error.ts';
+
+/**
+ * The validators of option values, shared by every folder's normalizer. Each names the option,
+ * the value and what was expected; the CLI renames the option to its flag (cli/flag-errors.ts).
+ */
+
+/** Milliseconds, rounded to whole ones: at least `min` (default 0), or above zero; `fallback` when absent. */
+export function milliseconds<F extends number | undefined>(
+  option: string,
+  value: unknown,
+  fallback: F,
+  limit: { min?: number; aboveZero?: boolean } = {},
+): number | F {
+  if (value === undefined) return fallback;
+  const min = limit.min ?? 0;
+  const ok = typeof value === 'number' && Number.isFinite(value) && (limit.aboveZero === true ? value > 0 : value >= min);
+  if (!ok) throw invalidOption(option, value, limit.aboveZero === true ? 'a number of milliseconds above zero' : `a number of milliseconds >= ${min}`);
+  return Math.round(value);
+}
+
+/** A percentage from 0 to 100; `fallback` when absent. */
+export function percent(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) throw invalidOption(option, value, 'a percentage from 0 to 100');
+  return value;
+}
+
+/** A whole number from `min` to `max`. */
+export function integer(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalidOption(option, value, `an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** One of a fixed list of words. */
+export function choice<T extends string>(option: string, value: unknown, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) throw invalidOption(option, value, `one of ${choices.join(', ')}`);
+  return value as T;
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** A postgres:// or postgresql:// URL that parses; never echoed in the error (it may hold a password). */
+export function postgresUrl(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !POSTGRES_URL.test(value)) {
+    throw invalidOption(option, typeof value === 'string' ? HIDDEN : value, 'a postgres:// or postgresql:// URL');
+  }
+  try {
+    new URL(value);
+  } catch {
+    throw invalidOption(option, HIDDEN, 'a parsable URL (percent-encode special characters in the password)');
+  }
+  return value;
+}
