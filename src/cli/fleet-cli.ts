@@ -5,11 +5,11 @@ import type { CliIo } from './io.ts';
 import type { FlagValues } from './flag-table.ts';
 import { durationFlag, lastValue } from './flag-values.ts';
 import { inFlagTerms } from './flag-errors.ts';
-import { FLEET_FLAGS, fleetUrl } from './fleet-flags.ts';
+import { FLEET_FLAGS, checkedFleetUrl, fleetUrl } from './fleet-flags.ts';
 
 function options(args: FlagValues, url: string): NormalizedFleet {
   const connectTimeoutMs = durationFlag(args, 'fleet-connect-timeout') ?? 5000;
-  return inFlagTerms(() => normalizeFleet({ url, connectTimeoutMs }) as NormalizedFleet, FLEET_FLAGS, args);
+  return inFlagTerms(() => normalizeFleet({ url: checkedFleetUrl(args, url), connectTimeoutMs }) as NormalizedFleet, FLEET_FLAGS, args);
 }
 
 /** `ioguard status --fleet URL [name]`: the fleet's jobs with their hosts. */

@@ -1,7 +1,9 @@
 import { durationFlag, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { inFlagTerms } from './flag-errors.ts';
-import { normalizeFleetSettings, type FleetOptions, type FleetUnavailablePolicy } from '../fleet/fleet-options.ts';
+import { renameOption } from '../errors/ioguard-error.ts';
+import { normalizeFleetSettings, type FleetLostPolicy, type FleetOptions, type FleetUnavailablePolicy } from '../fleet/fleet-options.ts';
+import { postgresUrl } from '../util/validate.ts';
 
 /** Flags of the fleet lock, shared by run (all of them) and check/status (the URL). */
 export const FLEET_FLAGS: FlagTable = {
@@ -10,6 +12,12 @@ export const FLEET_FLAGS: FlagTable = {
   'fleet-connect-timeout': { type: 'string', option: 'fleet.connectTimeoutMs', describe: 'Longest wait for a connection to the fleet server', default: '5s' },
   'fleet-lock-timeout': { type: 'string', option: 'fleet.lockTimeoutMs', describe: 'Longest wait for each fleet statement (taking the lock, writing the record)', default: '5s' },
   'fleet-heartbeat': { type: 'string', option: 'fleet.heartbeatMs', describe: 'How often the holder refreshes its fleet record', default: '10s' },
+  'fleet-lost': {
+    type: 'string',
+    option: 'fleet.lost',
+    describe: 'Fleet lock lost while the job runs (not held for 3 heartbeats, not retaken): keep the job running, or terminate it (exit 76)',
+    default: 'keep',
+  },
 };
 
 /** The fleet URL from --fleet, else $IOGUARD_FLEET_URL; an empty value turns the fleet lock off. */
@@ -25,9 +33,19 @@ export function fleetFromFlags(args: FlagValues, env: NodeJS.ProcessEnv = proces
     connectTimeoutMs: durationFlag(args, 'fleet-connect-timeout') as number,
     lockTimeoutMs: durationFlag(args, 'fleet-lock-timeout') as number,
     heartbeatMs: durationFlag(args, 'fleet-heartbeat') as number,
+    lost: (lastValue(args['fleet-lost']) ?? 'keep') as FleetLostPolicy,
   };
   // Checked even without a URL, so a typo does not wait for the day the fleet is switched on.
   inFlagTerms(() => normalizeFleetSettings(settings), FLEET_FLAGS, args);
   const url = fleetUrl(args, env);
-  return url === undefined ? undefined : { url, ...settings };
+  return url === undefined ? undefined : { url: checkedFleetUrl(args, url), ...settings };
+}
+
+/** The URL checked, its error told as the user wrote it: the flag, or the variable it came from. */
+export function checkedFleetUrl(args: FlagValues, url: string): string {
+  try {
+    return postgresUrl('fleet.url', url);
+  } catch (error) {
+    throw renameOption(error, lastValue(args.fleet) === undefined ? 'IOGUARD_FLEET_URL' : '--fleet', undefined);
+  }
 }

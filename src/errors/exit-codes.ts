@@ -19,6 +19,8 @@ export const EXIT = {
   skipped: 75,
   /** Refused: the previous run is stuck in D state without progress, or survived SIGKILL. */
   stuck: 76,
+  /** `--fleet-lost terminate`: the fleet lock was lost while the job ran and not retaken; the job was ended. Same number as `stuck`: a run refused or ended because it is not safe to go on. */
+  fleetLost: 76,
 } as const;
 
 /** 128 + N when signal N ended the job, as shells report it. */
@@ -29,7 +31,7 @@ export const EXIT_MEANINGS: ReadonlyArray<{ code: string; meaning: string }> = [
   { code: '128+N', meaning: 'the job was ended by signal N (e.g. 137 for SIGKILL, 143 for SIGTERM)' },
   { code: String(EXIT.usage), meaning: 'usage error: unknown flag, bad value, missing command (one line on stderr names the flag)' },
   { code: String(EXIT.skipped), meaning: 'skipped: previous run still working, waiting was bounded, or the system is under I/O pressure (change with --skip-exit-code)' },
-  { code: String(EXIT.stuck), meaning: 'refused: the previous run is stuck in D state without progress, or a process of it survived SIGKILL; or a fleet conflict (the job ran on two hosts)' },
+  { code: String(EXIT.stuck), meaning: 'refused: the previous run is stuck in D state without progress or survived SIGKILL; a fleet conflict (the job ran on two hosts); or the fleet lock was lost (--fleet-lost terminate)' },
   { code: String(EXIT.timedOut), meaning: 'timed out: --timeout reached, the process group was terminated' },
   { code: String(EXIT.internal), meaning: "ioguard's own failure: unusable lock folder, unreadable state, internal error" },
   { code: String(EXIT.notExecutable), meaning: 'the command was found but cannot be executed' },

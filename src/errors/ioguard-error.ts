@@ -49,6 +49,7 @@ export const HIDDEN = '(hidden)';
 // What each option error expected (and whether its value was hidden), so the CLI can tell the same problem in its flag's words.
 const EXPECTED = new WeakMap<IoguardError, string>();
 const HIDDEN_VALUE = new WeakSet<IoguardError>();
+const PROBLEM = new WeakSet<IoguardError>();
 
 /** An option error that names the option, the value and what was expected. */
 export function invalidOption(option: string, value: unknown, expected: string): IoguardError {
@@ -60,11 +61,22 @@ export function invalidOption(option: string, value: unknown, expected: string):
 }
 
 /**
+ * An option error told as a problem in words (`fleet.url: the port 99999 is out of range`), for a
+ * value that must never be echoed; renamed like the others, still without the value.
+ */
+export function optionProblem(option: string, problem: string): IoguardError {
+  const error = new IoguardError('ERR_INVALID_OPTION', `${option}: ${problem}`, { option });
+  PROBLEM.add(error);
+  return error;
+}
+
+/**
  * The same option error told with another name for the option (a CLI flag) and the text typed for
  * it instead of the value it became; a hidden value stays hidden. Other errors come back unchanged.
  */
 export function renameOption(error: unknown, option: string, typed: string | undefined): unknown {
   if (!(error instanceof IoguardError)) return error;
+  if (PROBLEM.has(error) && error.option !== undefined) return optionProblem(option, error.message.slice(error.option.length + 2));
   const expected = EXPECTED.get(error);
   if (expected === undefined || error.option === undefined) return error;
   if (HIDDEN_VALUE.has(error)) return new IoguardError('ERR_INVALID_OPTION', `${option}: not ${expected}`, { option });

@@ -32,6 +32,9 @@ export class FleetLease {
   private soon: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private readonly told = new Set<string>();
+  /** When the lock was last known held (acquired, refreshed, retaken): the start of a loss. */
+  private heldAt = Date.now();
+  private whenLost: ((line: string) => void) | undefined;
 
   constructor(run: LeaseRun, backend: FleetBackend, token: string) {
     this.run = run;
@@ -41,8 +44,30 @@ export class FleetLease {
 
   start(): void {
     this.backend?.onLost((reason) => this.lose(reason));
-    this.timer = setInterval(() => this.beatNow(), this.run.fleet.heartbeatMs);
+    this.heldAt = Date.now();
+    this.timer = setInterval(() => {
+      this.checkLost();
+      this.beatNow();
+    }, this.run.fleet.heartbeatMs);
     this.timer.unref();
+  }
+
+  /**
+   * With `--fleet-lost terminate`: called once when the lock has not been held for three
+   * heartbeats and retaking it failed meanwhile, with the one line that says so.
+   */
+  onLostForGood(listener: (line: string) => void): void {
+    if (this.run.fleet.lost === 'terminate') this.whenLost = listener;
+  }
+
+  private checkLost(): void {
+    if (this.backend || !this.whenLost) return;
+    const limit = this.run.fleet.heartbeatMs * 3;
+    const since = Date.now() - this.heldAt;
+    if (since < limit) return;
+    const listener = this.whenLost;
+    this.whenLost = undefined;
+    listener(`fleet lock not held for ${formatDuration(since)} (3 heartbeats) and not retaken; terminating the job (--fleet-lost terminate)`);
   }
 
   /**
@@ -71,7 +96,8 @@ export class FleetLease {
   private lose(reason: string): void {
     if (!this.backend) return;
     this.backend = undefined;
-    const line = `lost the fleet lock (${reason}); the job continues, retaking the lock every ${formatDuration(this.run.fleet.heartbeatMs)}`;
+    const fate = this.whenLost ? `the job is terminated unless the lock is retaken within ${formatDuration(this.run.fleet.heartbeatMs * 3)}` : 'the job continues';
+    const line = `lost the fleet lock (${reason}); ${fate}, retaking the lock every ${formatDuration(this.run.fleet.heartbeatMs)}`;
     this.run.report(`ioguard: job "${this.run.name}": ${line}`, 'alert');
     this.run.log.log('warn', 'fleet-lost', line, { token: this.token });
   }
@@ -82,6 +108,7 @@ export class FleetLease {
     try {
       const r = await backend.refresh(this.run.name, this.token, this.run.state());
       if (r.kind === 'ok') {
+        this.heldAt = Date.now();
         if (r.conflict) this.conflict(r.conflict, { token: this.token });
         return;
       }
@@ -114,6 +141,7 @@ export class FleetLease {
       this.run.log.log('info', 'fleet-reacquired', `retook the fleet lock (fencing token ${got.token}; the job keeps ${this.token})`, { token: got.token, jobToken: this.token });
       this.token = got.token;
       this.backend = backend;
+      this.heldAt = Date.now();
       backend.onLost((reason) => this.lose(reason));
     } catch {
       // Still unreachable: try again at the next beat; the loss was already said.

@@ -3,6 +3,8 @@ import { validateJobName } from '../lock/job-key.ts';
 import { choice, milliseconds, postgresUrl } from '../util/validate.ts';
 
 export type FleetUnavailablePolicy = 'skip' | 'run-local';
+/** The lock lost while the job runs: keep it running (a duplicate is the lesser harm) or end it (exit 76). */
+export type FleetLostPolicy = 'keep' | 'terminate';
 
 /** The fleet lock (issue 13): one run per job across every host that shares the server. */
 export interface FleetOptions {
@@ -18,6 +20,8 @@ export interface FleetOptions {
   heartbeatMs?: number;
   /** Separates fleets sharing one database; part of the lock key. Default "default". */
   namespace?: string;
+  /** Not held for heartbeat x 3 and not retaken: 'keep' (default) or 'terminate' the job's group (exit 76). */
+  lost?: FleetLostPolicy;
 }
 
 export interface NormalizedFleet {
@@ -27,9 +31,11 @@ export interface NormalizedFleet {
   lockTimeoutMs: number;
   heartbeatMs: number;
   namespace: string;
+  lost: FleetLostPolicy;
 }
 
 export const FLEET_UNAVAILABLE_POLICIES: readonly FleetUnavailablePolicy[] = ['skip', 'run-local'];
+export const FLEET_LOST_POLICIES: readonly FleetLostPolicy[] = ['keep', 'terminate'];
 
 /** Check the fleet options; a URL in an error is never echoed (it may hold a password). */
 export function normalizeFleet(value: FleetOptions | string | undefined): NormalizedFleet | undefined {
@@ -50,5 +56,6 @@ export function normalizeFleetSettings(f: Omit<FleetOptions, 'url'>): Omit<Norma
     lockTimeoutMs: positive('fleet.lockTimeoutMs', f.lockTimeoutMs, 5000),
     heartbeatMs: positive('fleet.heartbeatMs', f.heartbeatMs, 10_000),
     namespace,
+    lost: choice('fleet.lost', f.lost ?? 'keep', FLEET_LOST_POLICIES),
   };
 }

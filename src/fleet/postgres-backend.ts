@@ -4,6 +4,7 @@ import type { AcquireRequest, AcquireResult, FleetBackend, FleetHolder, FleetPha
 import { fleetLockKey, SCHEMA_LOCK_KEY } from './fleet-key.ts';
 import type { NormalizedFleet } from './fleet-options.ts';
 import { ACQUIRE, CREATE_TABLE, LIST, REFRESH, RELEASE, REPORT_CONFLICT, SELECT_ONE, TABLE } from './postgres-schema.ts';
+import { readPgpassPassword } from './pgpass.ts';
 import { redactText, redactUrl } from './redact.ts';
 
 type Row = Record<string, unknown>;
@@ -89,6 +90,13 @@ export class PostgresFleet implements FleetBackend {
       // Server side: notice a vanished host (power loss, cut network) within about a minute and drop its lock.
       options: '-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3',
     });
+    // No password in the URL: ours, read when the server asks (PGPASSWORD, then pgpass), instead
+    // of pg's pgpass path, which prints a DeprecationWarning on stderr on every connection. Set
+    // after construction: the URL's empty password would override a `password` given with it.
+    const settable = client as unknown as { password: unknown };
+    if (settable.password === null || settable.password === undefined || settable.password === '') {
+      settable.password = async (): Promise<string | undefined> => readPgpassPassword({ host: client.host, port: client.port, database: client.database ?? '', user: client.user ?? '' });
+    }
     const swallow = (): void => {};
     client.on('error', swallow);
     try {

@@ -17,6 +17,7 @@ export interface StarvationState {
 
 export const starvationPath = (lockDir: string, name: string): string => join(lockDir, `${name}.starve`);
 
+/** Missing, planted (a FIFO, a symlink) or unparsable: no streak, and the next skip starts a new one. */
 export function readStarvation(path: string): StarvationState | undefined {
   // The bounded reader: a FIFO or symlink planted in the lock folder is no streak, never a hang.
   const read = readSmallFile(path);

@@ -2,7 +2,8 @@ import type { JobCgroup } from './job-cgroup.ts';
 import type { Lever } from './lever.ts';
 
 /** Writes (file, value) pairs given as arguments; the watchdog's undo for every cgroup lever. */
-const WRITE_PAIRS = `while [ $# -ge 2 ]; do { printf '%s\\n' "$2" > "$1"; } 2>/dev/null; shift 2; done`;
+// A cgroup that is gone (the run ended) is nothing to undo; a failed write reaches the watchdog's stderr.
+const WRITE_PAIRS = `while [ $# -ge 2 ]; do if [ -e "$1" ]; then printf '%s\\n' "$2" > "$1"; fi; shift 2; done`;
 
 /**
  * The cgroup freezer: v1 `freezer.state` FROZEN/THAWED, v2 `cgroup.freeze` 1/0. Catches every

@@ -27,6 +27,8 @@ export interface GovernorOptions {
   lever?: Lever;
   /** The watchdog's shell (default /bin/sh); tests name a missing one to see a pause refused. */
   watchdogShell?: string;
+  /** Where the watchdog's errors go (an open fd); the wrapper's stderr by default, so a failed resume is never silent. */
+  watchdogStderr?: number;
   o: NormalizedGovern;
   roots: ProcRoots;
   now: () => number;
@@ -134,7 +136,7 @@ export class Governor {
     let watchdog: ChildProcess;
     const undo = this.lever.undo();
     try {
-      watchdog = spawn(this.g.watchdogShell ?? '/bin/sh', ['-c', `sleep "$1"; shift; ${undo.script}`, 'ioguard-watchdog', String(seconds), ...undo.args], { detached: true, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
+      watchdog = spawn(this.g.watchdogShell ?? '/bin/sh', ['-c', `sleep "$1"; shift; ${undo.script}`, 'ioguard-watchdog', String(seconds), ...undo.args], { detached: true, stdio: ['ignore', 'ignore', this.g.watchdogStderr ?? 2], env: { PATH: '/usr/bin:/bin' } });
     } catch {
       return;
     }

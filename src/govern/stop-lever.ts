@@ -19,7 +19,9 @@ export class StopLever implements Lever {
   }
 
   undo(): { script: string; args: string[] } {
-    return { script: 'kill -CONT -- "-$1" 2>/dev/null', args: [String(this.pgid)] };
+    // `kill -CONT -PGID`, not `kill -CONT -- -PGID`: dash (Debian's /bin/sh) rejects `--`. A group
+    // that is gone is nothing to resume; any other failure reaches the watchdog's stderr.
+    return { script: 'kill -0 "-$1" 2>/dev/null || exit 0; kill -CONT "-$1"', args: [String(this.pgid)] };
   }
 
   describe(): string {

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, readSync, statSync, writeSync } from 'node:fs';
+import { openRegularFile } from '../util/file-io.ts';
 import { serializeEntry, type HistoryEntry } from './entry.ts';
 import { compactHistory, DEFAULT_RETENTION, type Retention } from './compact.ts';
 
@@ -12,10 +13,23 @@ function inodeOf(path: string): number | undefined {
   }
 }
 
+const NEWLINE = 10;
+
+/** True when the file is empty or its last byte is a newline: one pread(2) of one byte, never a read of the file. */
+function endsWithNewline(fd: number, size: number): boolean {
+  if (size === 0) return true;
+  const last = Buffer.alloc(1);
+  return readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === NEWLINE;
+}
+
 /** Append one line with a single write(2); returns the inode written to and the size after it. */
 function appendOnce(path: string, line: Buffer): { ino: number; size: number } {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  // O_RDWR for the one-byte pread below; O_APPEND still puts every write at the end.
+  const fd = openRegularFile(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT);
   try {
+    // A cut line (a crash, a full disk, a hand edit) must not swallow ours: start on a fresh line,
+    // in the same write. Racing an appender costs at most an empty line, which readers skip.
+    if (!endsWithNewline(fd, fstatSync(fd).size)) line = Buffer.concat([Buffer.from('\n'), line]);
     const n = writeSync(fd, line);
     // A short write (disk full) leaves a fragment: end it so only it is lost, not the next line too.
     if (n !== line.length) writeSync(fd, '\n');

@@ -1,7 +1,8 @@
-import { closeSync, constants, fsyncSync, openSync, renameSync, writeSync, fstatSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync, fstatSync } from 'node:fs';
 import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
 import { serializeEntry } from './entry.ts';
-import { readRange, openForReading } from '../util/file-io.ts';
+import { readRange, openForReading, openRegularFile } from '../util/file-io.ts';
 import { completeLines, parseHistory, type HistoryHeader } from './parse-history.ts';
 import { addToTotals, emptyTotals } from './summary.ts';
 
@@ -21,7 +22,7 @@ export const DEFAULT_RETENTION: Retention = { keepEntries: 1000, keepMs: 30 * 86
 
 function appendTo(path: string, text: string): void {
   if (text === '') return;
-  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+  const fd = openRegularFile(path, constants.O_WRONLY | constants.O_APPEND);
   try {
     writeSync(fd, text);
   } finally {
@@ -71,15 +72,21 @@ export function compactHistory(paths: { history: string; compactLock: string }, 
         v: 1, header: true, compactedAt: now, dropped: (parsed.header?.dropped ?? 0) + dropped,
         corrupt: (parsed.header?.corrupt ?? 0) + parsed.corrupt, totals, droppedIds: droppedIds.slice(-DROPPED_IDS_KEPT),
       };
-      const tmp = `${paths.history}.${process.pid}.tmp`;
-      const out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+      // A fresh name created exclusively: nothing planted under a guessable name (a FIFO) can hang it.
+      const tmp = `${paths.history}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      const out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
       try {
         writeSync(out, `${JSON.stringify(header)}\n${kept.join('')}`);
         fsyncSync(out);
+        renameSync(tmp, paths.history);
+      } catch (error) {
+        try {
+          unlinkSync(tmp);
+        } catch {}
+        throw error;
       } finally {
         closeSync(out);
       }
-      renameSync(tmp, paths.history);
       // Lines that reached the old file after the read above; a line still being written is not
       // complete here, and its appender sees the rename and appends it again.
       const late = completeLines(readRange(fd, bytes, fstatSync(fd).size));

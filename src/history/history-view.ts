@@ -13,6 +13,8 @@ export interface JobHistoryView {
   lastInvocationAt: number | null;
   lastSuccessAt: number | null;
   corruptLines: number;
+  /** Set when the job's history file cannot be read (a FIFO or symlink planted in the lock folder): the one line status and history show for it. */
+  problem?: string;
 }
 
 export function historyView(s: HistorySummary, now: number): JobHistoryView {

@@ -2,10 +2,10 @@ import { CLOCK_TICKS_PER_SECOND, readPidStat } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 
-/** `btime` of /proc/stat: the boot time in epoch seconds. */
-export function parseBootTime(procStat: string): number | undefined {
-  const m = /^btime\s+(\d+)/m.exec(procStat);
-  return m ? Number(m[1]) : undefined;
+/** The first figure of /proc/uptime: seconds since boot, to the centisecond, in milliseconds. */
+export function parseUptimeMs(procUptime: string): number | undefined {
+  const m = /^(\d+)\.(\d{2})\s/.exec(procUptime);
+  return m ? Number(m[1]) * 1000 + Number(m[2]) * 10 : undefined;
 }
 
 // A process younger than this at the invocation is taken to have been started for it (the CLI).
@@ -15,11 +15,15 @@ const FRESH_MS = 30_000;
  * When the invocation began, for the forecast's "started every": the wrapper's fork time when the
  * process was started for this invocation (cron forked it; a slow start under load must not
  * bunch the starts together), else the moment the run was asked for (a library call in a service).
+ * The fork time is the clock now minus the process's age, both ends counted from boot in
+ * centiseconds (/proc/uptime and the start ticks): within 10 ms. `btime` of /proc/stat is whole
+ * seconds and put it up to a second early.
  */
-export function invocationTime(invokedAt: number, roots: Pick<ProcRoots, 'procRoot'>): number {
-  const btime = parseBootTime(readProcFile(`${roots.procRoot}/stat`) ?? '');
+export function invocationTime(invokedAt: number, roots: Pick<ProcRoots, 'procRoot'>, now: () => number = Date.now): number {
   const self = readPidStat(process.pid, roots);
-  if (btime === undefined || !self) return invokedAt;
-  const forkedAt = btime * 1000 + (self.starttime * 1000) / CLOCK_TICKS_PER_SECOND;
+  const uptimeMs = parseUptimeMs(readProcFile(`${roots.procRoot}/uptime`) ?? '');
+  const t = now();
+  if (uptimeMs === undefined || !self) return invokedAt;
+  const forkedAt = t - (uptimeMs - (self.starttime * 1000) / CLOCK_TICKS_PER_SECOND);
   return forkedAt <= invokedAt && invokedAt - forkedAt < FRESH_MS ? Math.round(forkedAt) : invokedAt;
 }

@@ -1,11 +1,18 @@
-import { closeSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, statSync } from 'node:fs';
+import { readSmallFile } from '../util/read-small-file.ts';
 import { openForReading, readRange, writeAtomically } from '../util/file-io.ts';
 import { completeLines, parseHistory } from './parse-history.ts';
 import { emptySummary, foldEntry, type HistorySummary, type HistoryTotals } from './summary.ts';
 
+// A summary holds a day of hourly counts and the recent durations: tens of KiB at most.
+const MAX_SUMMARY_BYTES = 4 * 1024 * 1024;
+
+/** The summary is a cache: one that is missing, planted (a FIFO, a symlink) or unparsable is rebuilt from the history. */
 export function readSummary(path: string): HistorySummary | undefined {
+  const read = readSmallFile(path, MAX_SUMMARY_BYTES);
+  if (read.kind !== 'ok') return undefined;
   try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as HistorySummary;
+    const s = JSON.parse(read.text) as HistorySummary;
     return s.v === 1 && typeof s.offset === 'number' && Array.isArray(s.hours) ? s : undefined;
   } catch {
     return undefined;

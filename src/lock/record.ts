@@ -134,7 +134,9 @@ export function stuckRecord(record: RunRecord, evidence: ProcessEvidence[], now:
  */
 export function writeRecord(path: string, record: RunRecord): void {
   try {
-    writeAtomically(path, `${JSON.stringify(record)}\n`);
+    // A fresh temp name created exclusively (O_EXCL): a FIFO or symlink planted under a guessable
+    // `<record>.<pid>.tmp` can neither hang the start nor redirect the write.
+    writeAtomically(path, `${JSON.stringify(record)}\n`, 0o600);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     throw new IoguardError('ERR_LOCK_DIR', `cannot write run record ${path} (${e.code ?? e.message})`, { cause: error });

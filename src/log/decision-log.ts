@@ -35,6 +35,7 @@ export type DecisionEvent =
   | 'fleet-unavailable'
   | 'fleet-previous-unclean'
   | 'fleet-lost'
+  | 'fleet-lost-terminated'
   | 'fleet-reacquired'
   | 'fleet-conflict'
   | 'fleet-adopted'

@@ -5,19 +5,33 @@ import { EXIT } from '../errors/exit-codes.ts';
 
 /**
  * The job starts behind a latch (the start latch, not the pressure gate): `/bin/sh` reads one line
- * from fd 3 (a pipe to the wrapper) and only on "go" execs the command. `exec` keeps the shell's pid, start time and process group, so
- * the identity recorded before "go" is the job's own. If the wrapper dies before it says go, the
- * read sees end-of-file and the shell exits 125: the job never runs a line of its own code while
- * the record does not name it, so no later start can mistake a live job for a stale record.
+ * from fd 3 (a pipe to the wrapper) and only on "go" execs the command. `exec` keeps the shell's
+ * pid, start time and process group, so the identity recorded before "go" is the job's own. If the
+ * wrapper dies before it says go, the read sees end-of-file and the shell exits 125: the job never
+ * runs a line of its own code while the record does not name it, so no later start can mistake a
+ * live job for a stale record.
  * Cost: one exec of /bin/sh, about 1 ms (docs/locking.md).
  */
 const SCRIPT = `IFS= read -r go <&3 && [ "$go" = go ] || exit ${EXIT.internal}; exec 3<&-; exec "$0" "$@"`;
 
-/** The argv that runs `argv` behind the latch. */
-export function latchedArgv(argv: readonly string[], resolved: string | undefined): string[] {
+/** Variables a shell exports to what it execs although its own environment lacked them (dash: PWD; bash: SHLVL, _). */
+const SHELL_ADDED = ['PWD', 'OLDPWD', 'SHLVL', '_'] as const;
+
+/**
+ * The argv that runs `argv` behind the latch, with exactly the environment `env` the job was
+ * given, as flock(1) and timeout(1) do: the latch's shell would add PWD (dash, bash) and SHLVL
+ * (bash), so the exec goes through env(1) (one more exec, ~1 ms) that removes what the shell
+ * added and restores what it rewrote.
+ */
+export function latchedArgv(argv: readonly string[], resolved: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   const [file, ...args] = argv as [string, ...string[]];
   // dash's exec has no `--`: a name starting with '-' goes by its resolved path instead.
-  return ['/bin/sh', '-c', SCRIPT, file.startsWith('-') && resolved ? resolved : file, ...args];
+  const command = file.startsWith('-') && resolved ? resolved : file;
+  // env(1) would take a command name with '=' for an assignment: such a name keeps the plain exec.
+  if (command.includes('=')) return ['/bin/sh', '-c', SCRIPT, command, ...args];
+  const unset = SHELL_ADDED.filter((name) => env[name] === undefined).flatMap((name) => ['-u', name]);
+  const restore = SHELL_ADDED.filter((name) => env[name] !== undefined).map((name) => `${name}=${env[name]}`);
+  return ['/bin/sh', '-c', SCRIPT, '/usr/bin/env', ...unset, ...restore, command, ...args];
 }
 
 /** Let the job run: it execs as soon as it reads this. */

@@ -1,6 +1,8 @@
 import { historyView, type JobHistoryView } from '../history/history-view.ts';
 import { formatDuration } from '../util/duration.ts';
 import { currentSummary, jobsWithHistory } from '../history/read-history.ts';
+import { emptySummary } from '../history/summary.ts';
+import { isIoguardError } from '../errors/ioguard-error.ts';
 import type { JobStatus } from './list-jobs.ts';
 import { validateJobName } from '../lock/job-key.ts';
 import { tableLines } from '../util/table.ts';
@@ -20,8 +22,14 @@ export function historyViews(lockDir: string, now: number, name?: string): JobHi
   const names = name === undefined ? jobsWithHistory(lockDir) : [name];
   const views: JobHistoryView[] = [];
   for (const n of names) {
-    const s = currentSummary(lockDir, n);
-    if (s) views.push(historyView(s, now));
+    try {
+      const s = currentSummary(lockDir, n);
+      if (s) views.push(historyView(s, now));
+    } catch (error) {
+      // One bad file (a FIFO, a symlink) costs that job's history, said in one line; never the listing.
+      if (!isIoguardError(error)) throw error;
+      views.push({ ...historyView(emptySummary(n), now), problem: error.message });
+    }
   }
   return views;
 }
@@ -51,7 +59,9 @@ export function formatHistorySection(views: readonly JobHistoryView[], color: bo
   ]);
   const [header, ...lines] = tableLines(HEADERS, cells);
   const out = ['', header as string];
+  const nameWidth = Math.max(HEADERS[0]?.length ?? 0, ...cells.map((c) => c[0]?.length ?? 0));
   views.forEach((v, i) => {
+    if (v.problem !== undefined) return void out.push(`${v.name.padEnd(nameWidth)}  history unreadable: ${v.problem}`);
     out.push(lines[i] as string);
     const w = v.forecast.warning;
     if (w) out.push(color ? `  \x1b[1;33m! ${w}\x1b[0m` : `  ! ${w}`);

@@ -48,6 +48,11 @@ export class JobTermination {
     void this.terminate(signal);
   }
 
+  /** The run may not go on (`--fleet-lost terminate`): end the group as a timeout does (signal, grace, SIGKILL). */
+  end(): Promise<void> {
+    return this.terminate(this.o.killSignal);
+  }
+
   /** After the leader exited: whatever is left of its group goes too. */
   sweep(): Promise<void> {
     return this.running ?? this.terminate(this.o.killSignal);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { IoguardError } from '../errors/ioguard-error.ts';
 
 /** Read bytes [from, to) of an open file (to = its size when the caller stat'ed it). */
 export function readRange(fd: number, from: number, to: number): Buffer {
@@ -13,10 +14,54 @@ export function readRange(fd: number, from: number, to: number): Buffer {
   return buf.subarray(0, got);
 }
 
-/** Open for reading without following a symlink; undefined when the file does not exist. */
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'a device';
+}
+
+/** The one-line problem of a lock-folder file that is not a regular file: status shows it, a run logs it. */
+export function notRegularFile(path: string, what: string): IoguardError {
+  return new IoguardError('ERR_LOCK_DIR', `${path} is ${what}, not a regular file; ioguard leaves it alone: remove it`);
+}
+
+/**
+ * Open a file of the lock folder (history, summary, starvation, metrics) the one safe way, as
+ * records and locks are: never through a symlink (O_NOFOLLOW), never blocking on a FIFO
+ * (O_NONBLOCK: a planted FIFO hung the wrapper in open(2), deaf to SIGTERM), regular files only
+ * (fstat after the open). ENOENT is thrown as is; anything planted is one IoguardError line.
+ */
+export function openRegularFile(path: string, flags: number, mode = 0o600): number {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: the name is a symlink; ENXIO: a FIFO opened for writing with no reader.
+    if (code === 'ELOOP') throw notRegularFile(path, 'a symbolic link');
+    if (code === 'ENXIO') throw notRegularFile(path, 'a FIFO');
+    throw error;
+  }
+  let st: Stats;
+  try {
+    st = fstatSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw notRegularFile(path, kindOf(st));
+  }
+  return fd;
+}
+
+/** Open for reading (safely, see openRegularFile); undefined when the file does not exist. */
 export function openForReading(path: string): number | undefined {
   try {
-    return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return openRegularFile(path, constants.O_RDONLY);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

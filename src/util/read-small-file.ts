@@ -1,4 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { isIoguardError } from '../errors/ioguard-error.ts';
+import { openForReading } from './file-io.ts';
 
 /** State files (a run record, a wait file) are a few kilobytes; anything past this is not one, and reading it whole would cost the memory. */
 export const MAX_SMALL_FILE_BYTES = 1 << 20;
@@ -11,17 +13,17 @@ export type SmallFileRead = { kind: 'missing' } | { kind: 'ok'; text: string } |
  * file, and read at most `max` bytes.
  */
 export function readSmallFile(path: string, max = MAX_SMALL_FILE_BYTES): SmallFileRead {
-  let fd: number;
+  let fd: number | undefined;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    fd = openForReading(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'bad', problem: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? String(error)})` };
+    // A planted symlink or FIFO: the one line of openRegularFile, less the path the caller names.
+    if (isIoguardError(error)) return { kind: 'bad', problem: error.message.slice(path.length + ' is '.length) };
+    return { kind: 'bad', problem: `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }
+  if (fd === undefined) return { kind: 'missing' };
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) return { kind: 'bad', problem: 'not a regular file' };
     if (st.size > max) return { kind: 'bad', problem: `${st.size} bytes, more than ${max}` };
     const buffer = Buffer.alloc(Math.min(st.size, max) + 1);
     let length = 0;

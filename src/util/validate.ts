@@ -1,4 +1,5 @@
-import { HIDDEN, invalidOption } from '../errors/ioguard-error.ts';
+import { invalidOption, optionProblem } from '../errors/ioguard-error.ts';
+import { postgresUrlProblem } from './postgres-url.ts';
 
 /**
  * The validators of option values, shared by every folder's normalizer. Each names the option,
@@ -38,17 +39,10 @@ export function choice<T extends string>(option: string, value: unknown, choices
   return value as T;
 }
 
-const POSTGRES_URL = /^postgres(ql)?:\/\//;
-
-/** A postgres:// or postgresql:// URL that parses; never echoed in the error (it may hold a password). */
+/** A postgres:// or postgresql:// URL that parses; the error says what is wrong and never echoes it (it may hold a password). */
 export function postgresUrl(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !POSTGRES_URL.test(value)) {
-    throw invalidOption(option, typeof value === 'string' ? HIDDEN : value, 'a postgres:// or postgresql:// URL');
-  }
-  try {
-    new URL(value);
-  } catch {
-    throw invalidOption(option, HIDDEN, 'a parsable URL (percent-encode special characters in the password)');
-  }
+  if (typeof value !== 'string') throw invalidOption(option, value, 'a postgres:// or postgresql:// URL');
+  const problem = postgresUrlProblem(value);
+  if (problem !== undefined) throw optionProblem(option, problem);
   return value;
 }

@@ -117,6 +117,28 @@ describe('the fleet lock on a real PostgreSQL', { skip, concurrency: false, time
     const r = await run(box, ['--fleet', pg.bareUrl(), ...printToken], { PGPASSFILE: passfile });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(tokenOf(r.stdout) > 0);
+    // A routine tick says nothing: pg's own pgpass path printed a DeprecationWarning every time.
+    assert.equal(r.stderr, '');
+  });
+
+  test('pgpass as libpq reads it: comments, wildcards, escapes, the first match wins; stderr stays empty', async () => {
+    const box = newBox();
+    const passfile = join(box.dir, 'pgpass');
+    const lines = ['# a comment', `127.0.0.1:${pg.port}:other:${TEST_ROLE}:wrong`, `*:${pg.port}:*:${TEST_ROLE}:${TEST_PASSWORD.replaceAll(':', '\\:')}`, `*:*:*:*:wrong-too`];
+    writeFileSync(passfile, `${lines.join('\n')}\n`, { mode: 0o600 });
+    const r = await run(box, ['--fleet', pg.bareUrl(), ...printToken], { PGPASSFILE: passfile });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+  });
+
+  test('a pgpass file readable by others is refused as libpq does, said in the one line', async () => {
+    const box = newBox();
+    const passfile = join(box.dir, 'pgpass');
+    writeFileSync(passfile, `*:*:*:*:${TEST_PASSWORD}\n`, { mode: 0o644 });
+    const r = await run(box, ['--fleet', pg.bareUrl(), ...printToken], { PGPASSFILE: passfile });
+    assert.equal(r.code, 75);
+    assert.match(r.stderr, /password file \S+pgpass has group or world access; permissions should be u=rw \(0600\) or less/);
+    assert.doesNotMatch(r.stderr, /DeprecationWarning|S3cret/);
   });
 
   test('the password never reaches the log, the records, status or stderr', async () => {

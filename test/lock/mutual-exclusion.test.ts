@@ -7,13 +7,26 @@ import { readBootId } from '../../src/proc/boot-id.ts';
 import { readPidStat } from '../../src/proc/processes.ts';
 import { runIoguard, sandbox, type CliResult } from '../helpers/cli.ts';
 
-// Each job marks itself present, records how many are present, lingers, then leaves: any overlap
-// between two copies makes some copy count 2.
-const JOB = 'touch running/$$; ls running | wc -l >> counts; sleep 4; rm running/$$';
+// Each job marks itself present, records how many are present, lingers until the test lets it go,
+// then leaves: any overlap between two copies makes some copy count 2. The job lingers until every
+// other starter has ended (not a fixed time), so a starter slowed by a loaded machine cannot
+// legitimately run after the first copy ended and pass for a second copy.
+const JOB = 'touch running/$$; ls running | wc -l >> counts; while [ ! -e release ]; do sleep 0.05; done; rm running/$$';
 
 async function stampede(box: ReturnType<typeof sandbox>, n: number): Promise<CliResult[]> {
   mkdirSync(join(box.dir, 'running'), { recursive: true });
-  const starters = Array.from({ length: n }, () => runIoguard(['run', '--no-gate', '--name', 'same', '--', 'sh', '-c', JOB], { cwd: box.dir, env: box.env }));
+  let ended = 0;
+  let allButOne: () => void = () => {};
+  const othersEnded = new Promise<void>((resolve) => (allButOne = resolve));
+  const starters = Array.from({ length: n }, () =>
+    runIoguard(['run', '--no-gate', '--name', 'same', '--', 'sh', '-c', JOB], { cwd: box.dir, env: box.env }).then((r) => {
+      if (++ended >= n - 1) allButOne();
+      return r;
+    }),
+  );
+  // Bounded: a bug that lets two copies run leaves two starters waiting; release them after 60 s.
+  await Promise.race([othersEnded, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  writeFileSync(join(box.dir, 'release'), '');
   return Promise.all(starters);
 }
 

@@ -12,6 +12,8 @@ export interface JobEnd {
   supervisor: Supervisor;
   /** "after 5s" or "by SIGALRM after 3s" when the job timed out. */
   timedOutAfter: string;
+  /** Why the fleet lock was lost for good when --fleet-lost terminate ended the job; '' otherwise. */
+  fleetLostLine: string;
   recordProblem: (message: string) => void;
 }
 
@@ -40,6 +42,10 @@ export function endJob(state: RunState, end: JobEnd): void {
     result.outcome = 'timed-out';
     result.exitCode = EXIT.timedOut;
     result.reason = `timed out ${end.timedOutAfter}`;
+  } else if (end.fleetLostLine) {
+    result.outcome = 'failed';
+    result.exitCode = EXIT.fleetLost;
+    result.reason = end.fleetLostLine;
   } else {
     result.exitCode = exit ? exit.status : EXIT.stuck;
     result.outcome = exit && exit.status === 0 ? 'completed' : 'failed';

@@ -47,7 +47,7 @@ export function recordInvocation(ctx: RunContext, result: RunResult, lock: LockO
       writeMetricsFile(ctx.o.metricsDir, ctx.name, renderJobMetrics(ctx.name, summary, f, liveState(result, lock)));
     }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException)?.code;
-    ctx.log.log('warn', 'history-failed', `could not record the invocation's history or metrics: ${code ?? (error as Error)?.message ?? String(error)}`, { error: String(error) });
+    const message = `could not record the invocation's history or metrics: ${(error as Error)?.message ?? String(error)}`;
+    ctx.log.log('warn', 'history-failed', message, { error: String(error) });
   }
 }

@@ -62,5 +62,5 @@ async function startLatched(
     const exited = Promise.resolve(spawnFailure(found.code, '', command, o.cwd));
     return { pid: undefined, command: quoteCommand(shown), exited, unref: () => {} };
   }
-  return spawnJob(latchedArgv(argv, found.ok === true ? found.path : undefined), { ...o, latchPipe: true, shown });
+  return spawnJob(latchedArgv(argv, found.ok === true ? found.path : undefined, o.env ?? process.env), { ...o, latchPipe: true, shown });
 }

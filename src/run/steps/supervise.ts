@@ -51,9 +51,9 @@ export const superviseStep: Step = {
     const { command } = job.spawned;
     ctx.log.log('info', 'started', `started ${command}`, { jobPid: pid, argv: ctx.argv, command, timeoutMs: o.timeoutMs ?? null });
     const termination = newTermination(ctx, pid, leaderStart);
-    const deadline = watchDeadline(state, supervisor, termination);
+    const ends = watchEnds(state, supervisor, termination);
     const exit = await Promise.race([job.spawned.exited, termination.leaderSurvived.then(() => undefined)]);
-    deadline.jobEnded();
+    ends.jobEnded();
     supervisor.stop();
     state.result.usage = supervisor.usage.finish();
     // kill(-pgid, 0) fails when nothing (not even a zombie) is left: the common case skips the /proc scan.
@@ -63,7 +63,7 @@ export const superviseStep: Step = {
     }
     await termination.done;
     if (!exit) job.spawned.unref();
-    endJob(state, { exit, termination, supervisor, timedOutAfter: deadline.timedOutAfter(), recordProblem });
+    endJob(state, { exit, termination, supervisor, timedOutAfter: ends.timedOutAfter(), fleetLostLine: ends.fleetLostLine(), recordProblem });
     return 'proceed';
   },
 };
@@ -88,14 +88,15 @@ function newTermination(ctx: RunContext, pid: number, leaderStart: number): JobT
 }
 
 /**
- * Signals to the wrapper go to the job's group (TERM/INT/HUP/QUIT end it, USR1/USR2 pass), and
- * the deadline or a SIGALRM times it out. Call jobEnded() once the job has exited.
+ * What ends the job from outside: signals to the wrapper go to the job's group (TERM/INT/HUP/QUIT
+ * end it, USR1/USR2 pass), the deadline or a SIGALRM times it out, and with --fleet-lost terminate
+ * a fleet lock gone for good ends it (exit 76). Call jobEnded() once the job has exited.
  */
-function watchDeadline(
+function watchEnds(
   state: RunState,
   supervisor: Supervisor,
   termination: JobTermination,
-): { jobEnded: () => void; timedOutAfter: () => string } {
+): { jobEnded: () => void; timedOutAfter: () => string; fleetLostLine: () => string } {
   const { ctx } = state;
   const { o, now } = ctx;
   const { record } = held(state);
@@ -129,11 +130,23 @@ function watchDeadline(
     () => timeOut('SIGALRM'),
   );
   const timer = o.timeoutMs === undefined ? undefined : setLongTimeout(() => timeOut('deadline'), o.timeoutMs);
+  // --fleet-lost terminate (src/fleet/fleet-lease.ts): the fleet lock is gone for good; end the group, exit 76.
+  let fleetLostLine = '';
+  state.lease?.onLostForGood((line) => {
+    if (jobEnded || termination.active) return;
+    fleetLostLine = line;
+    record.phase = 'terminating';
+    supervisor.releasePause();
+    ctx.report(`ioguard: job "${ctx.name}": ${line}`, 'alert');
+    ctx.log.log('error', 'fleet-lost-terminated', line, { signal: o.killSignal, killAfterMs: o.killAfterMs });
+    void termination.end();
+  });
   return {
     jobEnded: () => {
       jobEnded = true;
       timer?.clear();
     },
     timedOutAfter: () => timedOutAfter,
+    fleetLostLine: () => fleetLostLine,
   };
 }
