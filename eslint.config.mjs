@@ -25,12 +25,6 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Files the run pipeline (issue 17, branch i17-pipeline) is rewriting or moving into src/run/steps/:
-    // left as they are here to keep that merge clean. Remove this block once it has landed.
-    files: ['src/fleet/adopt-orphan.ts', 'src/history/record-invocation.ts', 'src/slot/slot-step.ts', 'src/run/**'],
-    rules: { 'max-len': 'off', 'no-control-regex': 'off' },
-  },
-  {
     // Tests read JSON lines and driver rows whose shape the assertion itself checks.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendEntry } from '../dist/history/append.js';
-import { recordInvocation } from '../dist/history/record-invocation.js';
+import { recordInvocation } from '../dist/run/steps/record.js';
 import { historyPaths } from '../dist/history/paths.js';
 import { refreshSummary } from '../dist/history/summary-file.js';
 import { serializeEntry } from '../dist/history/entry.js';

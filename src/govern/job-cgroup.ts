@@ -60,7 +60,7 @@ const PARENT = 'ioguard';
 
 /**
  * The job's own cgroup in one hierarchy: `<base>/ioguard/<job>-<pid>`, made before the job runs
- * (its shell waits at the start gate), removed after it; `base` is the wrapper's own cgroup there,
+ * (its shell waits at the start latch), removed after it; `base` is the wrapper's own cgroup there,
  * or the hierarchy's root. Root only.
  */
 export class JobCgroup {

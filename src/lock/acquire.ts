@@ -2,7 +2,7 @@ import { ftruncateSync, writeSync } from 'node:fs';
 import { selfIdentity } from '../proc/self.ts';
 import { closeFd, openLockFile, stillNamed, tryFlock, waitFlock } from './flock.ts';
 import { HeldLock } from './held-lock.ts';
-import { isOverdue, judgePrevious, type JudgeContext, type PreviousRun } from './judge.ts';
+import { isOrphanPastDeadline, judgePrevious, type JudgeContext, type PreviousRun } from './judge.ts';
 import { jobPaths } from './lock-dir.ts';
 import { readRecord, setAsideRecord, stuckRecord, writeRecord } from './record.ts';
 import { overdueLine, recordedPolicy, replacePrevious, terminateRecorded } from './replace.ts';
@@ -70,7 +70,7 @@ function attempt(o: TakeLockOptions, paths: ReturnType<typeof jobPaths>, fd = op
       owned = false;
       return { got: true, lock, previous };
     }
-    if (got && isOverdue(previous, o.now(), o.killAfterMs)) {
+    if (got && isOrphanPastDeadline(previous, o.now(), o.killAfterMs)) {
       owned = false;
       return { got: false, previous, overdueFd: fd };
     }
@@ -156,19 +156,19 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
     return { kind: 'busy', previous: a.previous, reason: o.signal?.aborted ? 'interrupted' : 'running', waitedMs: waited() };
   }
   // wait: at most one waiter per job, or the waiters become the pile-up.
-  const waitFd = await takeWaitSlot(paths.wait, o.now() < started + o.waitMs ? Math.min(SLOT_HANDOVER_MS, started + o.waitMs - o.now()) : 0);
+  const waitFd = await takeWaiterFile(paths.wait, o.now() < started + o.waitMs ? Math.min(WAITER_HANDOVER_MS, started + o.waitMs - o.now()) : 0);
   if (waitFd === undefined) return { kind: 'busy', previous: a.previous, reason: 'another-waiter', waitedMs: 0 };
-  let slot: number | undefined = waitFd;
-  // The slot goes the moment the lock is ours: from then on we are the holder, not a waiter.
-  const leaveSlot = (): void => {
-    if (slot === undefined) return;
+  let waiterFd: number | undefined = waitFd;
+  // The waiter file goes the moment the lock is ours: from then on we are the holder, not a waiter.
+  const leaveWaiterFile = (): void => {
+    if (waiterFd === undefined) return;
     try {
-      ftruncateSync(slot, 0);
+      ftruncateSync(waiterFd, 0);
     } catch {
-      // The slot's content is a courtesy for status.
+      // The waiter file's content is a courtesy for status.
     }
-    closeFd(slot);
-    slot = undefined;
+    closeFd(waiterFd);
+    waiterFd = undefined;
   };
   try {
     try {
@@ -190,7 +190,7 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
       } else {
         const fd = await waitForLock(paths.lock, remaining, o.signal);
         if (fd !== undefined) {
-          leaveSlot();
+          leaveWaiterFile();
           a = await endOverdue(o, paths, attempt(o, paths, fd, true));
         }
       }
@@ -198,20 +198,20 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
       if (a.previous.kind === 'stuck') return { kind: 'stuck', previous: a.previous, waitedMs: waited() };
     }
   } finally {
-    leaveSlot();
+    leaveWaiterFile();
   }
 }
 
 /**
- * How long a would-be waiter waits for a busy wait slot before calling it taken. The one waiter
- * leaves its slot right after it gets the lock, but not in the same instant: a contender that
+ * How long a would-be waiter waits for a busy waiter file before calling it taken. The one waiter
+ * leaves its waiter file right after it gets the lock, but not in the same instant: a contender that
  * looks in between would see "another invocation is already waiting" while nobody waits. Waiting
- * this long for the slot makes that exact: a real waiter keeps it far longer, a new holder hands
+ * this long for the waiter file makes that exact: a real waiter keeps it far longer, a new holder hands
  * it over within milliseconds.
  */
-const SLOT_HANDOVER_MS = 1000;
+const WAITER_HANDOVER_MS = 1000;
 
-async function takeWaitSlot(path: string, handoverMs: number): Promise<number | undefined> {
+async function takeWaiterFile(path: string, handoverMs: number): Promise<number | undefined> {
   const fd = openLockFile(path);
   let got = false;
   try {

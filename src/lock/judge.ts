@@ -66,7 +66,7 @@ export function judgePrevious(read: RecordRead, ctx: JudgeContext): PreviousRun 
  * An orphan (no wrapper) still running past its deadline plus the grace its wrapper would have
  * given before SIGKILL: nobody is left to end it, so the next start does.
  */
-export function isOverdue(previous: PreviousRun, now: number, fallbackKillAfterMs: number): boolean {
+export function isOrphanPastDeadline(previous: PreviousRun, now: number, fallbackKillAfterMs: number): boolean {
   if (previous.kind !== 'running' || !previous.orphaned || !previous.record?.job || previous.record.deadline === null) return false;
   return now > previous.record.deadline + (previous.record.killAfterMs ?? fallbackKillAfterMs);
 }

@@ -16,7 +16,7 @@ const snake = (v: string): string => v.replace(/-/g, '_');
 const seconds = (ms: number): number => Math.round(ms) / 1000;
 
 /** A run is overdue when it has been going for more than twice the p90 of the job's runs. */
-export function isOverdue(live: LiveState, f: Forecast): boolean {
+export function runsLongerThanUsual(live: LiveState, f: Forecast): boolean {
   return live.running && live.runningForMs !== null && f.durationP90Ms !== null && live.runningForMs > 2 * f.durationP90Ms;
 }
 
@@ -50,7 +50,7 @@ export function renderJobMetrics(name: string, s: HistorySummary, f: Forecast, l
   one('ioguard_job_cpu_seconds_total', 'counter', 'CPU time (user + system) used by the job\'s runs.', Math.round(s.totals.cpuSeconds * 100) / 100);
   one('ioguard_job_running', 'gauge', '1 while a run of the job holds its lock.', live.running ? 1 : 0);
   one('ioguard_job_stuck', 'gauge', '1 when a process of the job is in D state without progress or survived SIGKILL.', live.stuck ? 1 : 0);
-  one('ioguard_job_overdue', 'gauge', '1 when the run in progress has taken more than twice the p90 duration of the job\'s runs.', isOverdue(live, f) ? 1 : 0);
+  one('ioguard_job_overdue', 'gauge', '1 when the run in progress has taken more than twice the p90 duration of the job\'s runs.', runsLongerThanUsual(live, f) ? 1 : 0);
   // Two gauges, not a `quantile` label: Prometheus reserves that label for summaries.
   one('ioguard_job_duration_p50_seconds', 'gauge', 'Median duration of the job\'s recent runs (last 50).', f.durationP50Ms === null ? null : seconds(f.durationP50Ms));
   one('ioguard_job_duration_p90_seconds', 'gauge', '90th percentile duration of the job\'s recent runs (last 50).', f.durationP90Ms === null ? null : seconds(f.durationP90Ms));

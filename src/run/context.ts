@@ -8,7 +8,7 @@ import { readBootId } from '../proc/boot-id.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { Interrupts } from './interrupts.ts';
-import type { NormalizedRunOptions, RunOptions } from './options.ts';
+import type { NormalizedRunOptions } from './options.ts';
 import type { RunResult } from './result.ts';
 import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
@@ -32,12 +32,12 @@ export interface RunContext {
 }
 
 /** Resolve and check the lock folder, open the decision log, start listening for signals. */
-export async function createRunContext(name: string, argv: readonly string[], o: NormalizedRunOptions, options: RunOptions): Promise<RunContext> {
-  const invokedAt = (options.now ?? Date.now)();
+export async function createRunContext(name: string, argv: readonly string[], o: NormalizedRunOptions): Promise<RunContext> {
+  const invokedAt = o.now();
   const uid = process.getuid?.() ?? 0;
   const lockDir = resolveLockDir(o.lockDir, { env: process.env, uid });
   ensureLockDir(lockDir, uid);
-  const given = options.report;
+  const given = o.report;
   // A report is a courtesy: a broken stderr (EPIPE) or a throwing callback must not stop supervision.
   const report: RunContext['report'] = (line, kind) => {
     try {
@@ -48,14 +48,14 @@ export async function createRunContext(name: string, argv: readonly string[], o:
   };
   const opened = o.logFile === false ? { log: silentLog } : await openDecisionLog(resolveLogFile(o.logFile, process.env, uid), name, (line) => report(line, 'alert'));
   if (opened.problem) report(`ioguard: ${opened.problem}`, 'alert');
-  const interrupts = new Interrupts(options.forwardSignals ?? false, options.signal);
-  const roots = resolveRoots({ ...(options.procRoot ? { procRoot: options.procRoot } : {}), ...(options.sysRoot ? { sysRoot: options.sysRoot } : {}) });
+  const interrupts = new Interrupts(o.forwardSignals, o.signal);
+  const roots = resolveRoots({ ...(o.procRoot ? { procRoot: o.procRoot } : {}), ...(o.sysRoot ? { sysRoot: o.sysRoot } : {}) });
   return {
     name,
     argv,
     o,
     roots,
-    now: options.now ?? Date.now,
+    now: o.now,
     log: opened.log,
     report,
     interrupts,

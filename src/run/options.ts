@@ -82,11 +82,36 @@ export interface NormalizedRunOptions {
   slot: Slot | undefined;
   govern: NormalizedGovern;
   fleet: NormalizedFleet | undefined;
+  cwd: string | undefined;
+  env: NodeJS.ProcessEnv | undefined;
+  forwardSignals: boolean;
+  signal: AbortSignal | undefined;
+  report: ((line: string, kind: 'alert' | 'info') => void) | undefined;
+  sampleIntervalMs: number | undefined;
+  gateRetryMs: number | undefined;
+  procRoot: string | undefined;
+  sysRoot: string | undefined;
+  now: () => number;
 }
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
 
 const duration = (option: string, value: unknown, fallback: number | undefined): number | undefined => milliseconds(option, value, fallback);
+
+function optional<T>(option: string, value: T | undefined, ok: (v: unknown) => boolean, expected: string): T | undefined {
+  if (value === undefined || ok(value)) return value;
+  throw invalidOption(option, value, expected);
+}
+
+const isString = (v: unknown): boolean => typeof v === 'string';
+const isFunction = (v: unknown): boolean => typeof v === 'function';
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isAbortSignal = (v: unknown): boolean => isObject(v) && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function';
+
+/** A root folder for tests; '' means the real one, as it always has. */
+function root(option: string, value: string | undefined): string | undefined {
+  return optional(option, value, isString, 'a folder path') || undefined;
+}
 
 /** Check every option and fill defaults; errors name the option, the value and its type. */
 export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
@@ -125,5 +150,15 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     nice: o.nice === undefined ? undefined : validateNice(o.nice, 'nice'),
     slot: normalizeSlot(o.slot, 'slot'),
     fleet: normalizeFleet(o.fleet),
+    cwd: optional('cwd', o.cwd, (v) => isString(v) && v !== '', 'a folder path'),
+    env: optional('env', o.env, isObject, 'an object of environment variables'),
+    forwardSignals: optional('forwardSignals', o.forwardSignals, (v) => typeof v === 'boolean', 'true or false') ?? false,
+    signal: optional('signal', o.signal, isAbortSignal, 'an AbortSignal'),
+    report: optional('report', o.report, isFunction, 'a function (line, kind) => void'),
+    sampleIntervalMs: duration('sampleIntervalMs', o.sampleIntervalMs, undefined),
+    gateRetryMs: duration('gateRetryMs', o.gateRetryMs, undefined),
+    procRoot: root('procRoot', o.procRoot),
+    sysRoot: root('sysRoot', o.sysRoot),
+    now: optional('now', o.now, isFunction, 'a function returning epoch milliseconds') ?? Date.now,
   };
 }

@@ -23,16 +23,16 @@ export interface SpawnedJob {
   exited: Promise<JobExit>;
   /** Stop waiting for a leader that survived SIGKILL from keeping the event loop alive. */
   unref: () => void;
-  /** The wrapper's end of the job's fd 3, with `gatePipe` (src/run/start-gate.ts). */
-  gate?: Writable | null | undefined;
+  /** The wrapper's end of the job's fd 3, with `latchPipe` (src/run/start-latch.ts). */
+  latch?: Writable | null | undefined;
 }
 
 export interface SpawnOptions {
   cwd?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
-  /** Give the job a pipe on fd 3 (the start gate). */
-  gatePipe?: boolean;
-  /** The job's own argv when `argv` wraps it (the start gate's /bin/sh): shown and named in errors. */
+  /** Give the job a pipe on fd 3 (the start latch). */
+  latchPipe?: boolean;
+  /** The job's own argv when `argv` wraps it (the start latch's /bin/sh): shown and named in errors. */
   shown?: readonly string[];
 }
 
@@ -51,13 +51,13 @@ export async function spawnJob(argv: readonly string[], o: SpawnOptions): Promis
   const shown = o.shown ?? argv;
   let command = quoteCommand(shown);
   const subprocess = execa(file, args, {
-    stdio: o.gatePipe ? ['inherit', 'inherit', 'inherit', 'pipe'] : 'inherit',
+    stdio: o.latchPipe ? ['inherit', 'inherit', 'inherit', 'pipe'] : 'inherit',
     detached: true,
     buffer: false,
     reject: false,
     cleanup: false,
     // execa hands its quoted command line to a verbose function as the job starts; print nothing.
-    // Behind the start gate that line names /bin/sh, so the job's own argv is quoted the same way.
+    // Behind the start latch that line names /bin/sh, so the job's own argv is quoted the same way.
     verbose: (_line: string, line: { type: string; escapedCommand: string }) => {
       if (line.type === 'command' && o.shown === undefined) command = line.escapedCommand;
       return undefined;
@@ -68,17 +68,17 @@ export async function spawnJob(argv: readonly string[], o: SpawnOptions): Promis
   const exited = subprocess.then((r): JobExit => {
     if (r.signal) return { exitCode: null, signal: r.signal, spawnError: null, spawnReason: null, status: SIGNAL_EXIT_BASE + signalNumber(r.signal) };
     if (r.exitCode !== undefined) return { exitCode: r.exitCode, signal: null, spawnError: null, spawnReason: null, status: r.exitCode };
-    return notStarted(r.code ?? 'UNKNOWN', r.originalMessage ?? r.shortMessage ?? '', shown[0] ?? file, o.cwd);
+    return spawnFailure(r.code ?? 'UNKNOWN', r.originalMessage ?? r.shortMessage ?? '', shown[0] ?? file, o.cwd);
   });
-  const gate = o.gatePipe ? (subprocess.stdio[3] as Writable | null) : undefined;
-  return { pid: subprocess.pid, command, exited, unref: () => subprocess.unref(), gate };
+  const latch = o.latchPipe ? (subprocess.stdio[3] as Writable | null) : undefined;
+  return { pid: subprocess.pid, command, exited, unref: () => subprocess.unref(), latch };
 }
 
 /**
  * A job that never ran: a missing working folder exits 125 (as `env -C` does: the wrapper could not
  * set up the run, the command itself was never looked for), not found 127, not executable 126.
  */
-export function notStarted(code: string, detail: string, file: string, cwd: string | undefined): JobExit {
+export function spawnFailure(code: string, detail: string, file: string, cwd: string | undefined): JobExit {
   const base = { exitCode: null, signal: null, spawnError: code };
   if (cwd !== undefined && !isFolder(cwd)) {
     return { ...base, spawnReason: `cannot start ${file}: working folder ${cwd} does not exist or is not a folder`, status: EXIT.internal };
@@ -96,10 +96,15 @@ function isFolder(path: string): boolean {
   }
 }
 
+// C0 and C1 control characters, escaped in the shown command line as execa does.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** execa's escapedCommand rules: `[\w./-]+` bare, anything else in single quotes, control characters escaped. */
 export function quoteCommand(argv: readonly string[]): string {
   return argv
-    .map((arg) => arg.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => ({ '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+    .map((arg) => arg.replace(CONTROL, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
     .map((arg) => (/^[\w./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`))
     .join(' ');
 }

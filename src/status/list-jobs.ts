@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { IoguardError } from '../errors/ioguard-error.ts';
-import { isOverdue, judgePrevious } from '../lock/judge.ts';
+import { isOrphanPastDeadline, judgePrevious } from '../lock/judge.ts';
 import { jobPaths, resolveLockDir } from '../lock/lock-dir.ts';
 import { readRecord, type RunRecord } from '../lock/record.ts';
 import { readSmallFile } from '../util/read-small-file.ts';
@@ -93,7 +93,7 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
     } else if (previous.kind === 'running' || previous.kind === 'stuck') {
       fillProcesses(row, previous.processes, previous.kind === 'stuck' ? previous.culprit.pid : undefined);
       const held = r.phase === 'deferring' || r.phase === 'waiting-slot' ? r.phase : r.hold?.kind === 'paused' ? 'paused' : 'running';
-      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? (isOverdue(previous, now, 30_000) ? 'overdue' : 'orphaned') : held;
+      row.state = previous.kind === 'stuck' ? 'stuck' : !wrapperAlive ? (isOrphanPastDeadline(previous, now, 30_000) ? 'overdue' : 'orphaned') : held;
       if (row.state === 'overdue') row.note = 'orphaned past its deadline; the next start ends it';
       if (r.hold && wrapperAlive) {
         row.holding = r.hold.signals;

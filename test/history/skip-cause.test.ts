@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LockOutcome } from '../../src/lock/acquire.ts';
-import { skipCause } from '../../src/history/record-invocation.ts';
+import { skipCause } from '../../src/history/invocation-entry.ts';
 import { emptyResult } from '../../src/run/result.ts';
 
 // The lock was ours: why the job still did not start is read from the result.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { forecast } from '../../src/history/forecast.ts';
 import { emptySummary, foldEntry } from '../../src/history/summary.ts';
-import { isOverdue, renderJobMetrics } from '../../src/metrics/render.ts';
+import { runsLongerThanUsual, renderJobMetrics } from '../../src/metrics/render.ts';
 import { entry } from '../history/helpers/entries.ts';
 
 function summaryOf(durationsMs: number[]) {
@@ -15,8 +15,8 @@ describe('rendering a job\'s metrics', () => {
   it('a run going for more than twice the p90 of the job\'s runs is overdue; one within it is not', () => {
     const s = summaryOf([60_000, 60_000, 70_000, 60_000]);
     const f = forecast('db', s.recentAt, s.recentDurations);
-    assert.equal(isOverdue({ running: true, stuck: false, runningForMs: 141_000 }, f), true);
-    assert.equal(isOverdue({ running: true, stuck: false, runningForMs: 139_000 }, f), false);
+    assert.equal(runsLongerThanUsual({ running: true, stuck: false, runningForMs: 141_000 }, f), true);
+    assert.equal(runsLongerThanUsual({ running: true, stuck: false, runningForMs: 139_000 }, f), false);
     const text = renderJobMetrics('db', s, f, { running: true, stuck: false, runningForMs: 141_000 });
     assert.match(text, /^ioguard_job_overdue\{name="db"\} 1$/m);
     assert.match(text, /^ioguard_job_running\{name="db"\} 1$/m);

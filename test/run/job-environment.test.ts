@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gatedArgv } from '../../src/run/start-gate.ts';
+import { latchedArgv } from '../../src/run/start-latch.ts';
 import { BIN, sandboxes } from '../helpers/cli.ts';
 
 const box = sandboxes();
@@ -16,9 +16,9 @@ function envOf(vars: string[], cmd: string[], cwd: string): string[] {
   return lines(r.stdout);
 }
 
-/** The gate's exact argv under another shell, released with "go" on fd 3. */
+/** The start latch's exact argv under another shell, released with "go" on fd 3. */
 function throughGate(shell: string, env: Record<string, string>, cwd: string): Promise<string[]> {
-  const [, ...rest] = gatedArgv(['env'], '/usr/bin/env', env);
+  const [, ...rest] = latchedArgv(['env'], '/usr/bin/env', env);
   const child = spawn(shell, rest, { env, cwd, stdio: ['ignore', 'pipe', 'inherit', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -48,7 +48,7 @@ describe('the job\'s environment', () => {
   });
 
   for (const shell of ['/bin/dash', '/bin/bash']) {
-    it(`the gate's command under ${shell} adds nothing to the environment`, { timeout: 30_000 }, async () => {
+    it(`the start latch's command under ${shell} adds nothing to the environment`, { timeout: 30_000 }, async () => {
       const b = box();
       assert.deepEqual(await throughGate(shell, { PATH: '/usr/bin', A: '1' }, b.dir), ['A=1', 'PATH=/usr/bin']);
       assert.deepEqual(await throughGate(shell, { PATH: '/usr/bin', PWD: '/elsewhere' }, b.dir), ['PATH=/usr/bin', 'PWD=/elsewhere']);

@@ -1,14 +1,15 @@
 import { hostname } from 'node:os';
-import { isIoguardError, type IoguardError } from '../errors/ioguard-error.ts';
-import type { RunRecord } from '../lock/record.ts';
-import type { RunContext } from '../run/context.ts';
-import type { RunResult } from '../run/result.ts';
-import type { AcquireResult, FleetBackend, FleetPhase } from './backend.ts';
-import { describeHolder } from './describe-holder.ts';
-import { FleetLease, type LeaseRun } from './fleet-lease.ts';
-import { openFleet } from './open-fleet.ts';
+import { isIoguardError, type IoguardError } from '../../errors/ioguard-error.ts';
+import type { RunRecord } from '../../lock/record.ts';
+import type { RunContext } from '../context.ts';
+import type { RunResult } from '../result.ts';
+import { held, type Step } from '../run-state.ts';
+import type { AcquireResult, FleetBackend, FleetPhase } from '../../fleet/backend.ts';
+import { describeHolder } from '../../fleet/describe-holder.ts';
+import { FleetLease, type LeaseRun } from '../../fleet/fleet-lease.ts';
+import { openFleet } from '../../fleet/open-fleet.ts';
 
-export type FleetStep = { proceed: false } | { proceed: true; lease: FleetLease | undefined };
+export type FleetTaken = { proceed: false } | { proceed: true; lease: FleetLease | undefined };
 
 const POLL_MS = 1000;
 
@@ -26,12 +27,26 @@ export function leaseRun(ctx: RunContext, record: RunRecord): LeaseRun {
   };
 }
 
+/** The fleet step: the lease is released when the run ends, as stuck when processes survived SIGKILL. */
+export const fleetStep: Step = {
+  name: 'fleet',
+  async enter(state) {
+    const taken = await takeFleetLock(state.ctx, held(state).record, state.result);
+    if (!taken.proceed) return 'stop';
+    state.lease = taken.lease;
+    return 'proceed';
+  },
+  async exit(state) {
+    await state.lease?.release(state.keepRecord ? 'stuck' : 'finished');
+  },
+};
+
 /**
  * After the local lock, before the gate: take the job's fleet lock (the same job name on every
  * host). Busy elsewhere: a skip like a local busy run. Server unusable: --fleet-unavailable decides.
  * The returned lease is already heartbeating; release it when the run ends.
  */
-export async function fleetStep(ctx: RunContext, record: RunRecord, result: RunResult): Promise<FleetStep> {
+export async function takeFleetLock(ctx: RunContext, record: RunRecord, result: RunResult): Promise<FleetTaken> {
   if (!ctx.o.fleet) return { proceed: true, lease: undefined };
   const run = leaseRun(ctx, record);
   let backend: FleetBackend | undefined;
@@ -76,7 +91,7 @@ export async function fleetStep(ctx: RunContext, record: RunRecord, result: RunR
 }
 
 /** The server is down, unreachable or refuses us: skip with the reason (default) or run under the local lock only. */
-export function unavailableStep(ctx: RunContext, result: RunResult, error: IoguardError): FleetStep {
+export function unavailableStep(ctx: RunContext, result: RunResult, error: IoguardError): FleetTaken {
   const policy = ctx.o.fleet!.unavailable;
   if (policy === 'run-local') {
     ctx.report(`ioguard: job "${ctx.name}": ${error.message}; running under the local lock only (--fleet-unavailable run-local)`, 'alert');

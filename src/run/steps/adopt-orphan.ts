@@ -1,22 +1,22 @@
 import { hostname } from 'node:os';
-import { EXIT } from '../errors/exit-codes.ts';
-import { isIoguardError } from '../errors/ioguard-error.ts';
-import type { LockOutcome } from '../lock/acquire.ts';
-import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
-import { liveJobProcesses } from '../lock/job-processes.ts';
-import { judgePrevious, type PreviousRun } from '../lock/judge.ts';
-import { jobPaths } from '../lock/lock-dir.ts';
-import { readRecord, removeRecord, stuckRecord, writeRecord } from '../lock/record.ts';
-import { overdueLine, recordedPolicy, terminateRecorded } from '../lock/replace.ts';
-import { selfIdentity } from '../proc/self.ts';
-import { holderInfo, stuckLine } from '../run/describe-previous.ts';
-import type { RunContext } from '../run/context.ts';
-import { emptyResult, type RunResult } from '../run/result.ts';
-import type { AcquireResult, FleetBackend } from './backend.ts';
-import { describeHolder } from './describe-holder.ts';
-import { FleetLease } from './fleet-lease.ts';
-import { leaseRun } from './fleet-step.ts';
-import { openFleet } from './open-fleet.ts';
+import { EXIT } from '../../errors/exit-codes.ts';
+import { isIoguardError } from '../../errors/ioguard-error.ts';
+import type { LockOutcome } from '../../lock/acquire.ts';
+import { closeFd, openLockFile, tryFlock } from '../../lock/flock.ts';
+import { liveJobProcesses } from '../../lock/job-processes.ts';
+import { judgePrevious, type PreviousRun } from '../../lock/judge.ts';
+import { jobPaths } from '../../lock/lock-dir.ts';
+import { readRecord, removeRecord, stuckRecord, writeRecord } from '../../lock/record.ts';
+import { overdueLine, recordedPolicy, terminateRecorded } from '../../lock/replace.ts';
+import { selfIdentity } from '../../proc/self.ts';
+import { holderInfo, stuckLine } from '../describe-previous.ts';
+import type { RunContext } from '../context.ts';
+import { emptyResult, type RunResult } from '../result.ts';
+import type { AcquireResult, FleetBackend } from '../../fleet/backend.ts';
+import { describeHolder } from '../../fleet/describe-holder.ts';
+import { FleetLease } from '../../fleet/fleet-lease.ts';
+import { leaseRun } from './fleet.ts';
+import { openFleet } from '../../fleet/open-fleet.ts';
 
 type Busy = Extract<LockOutcome, { kind: 'busy' }>;
 
@@ -38,7 +38,8 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     // One keeper per orphan: a second start finds the flock held and skips as "running".
     if (!tryFlock(fd, paths.lock)) return undefined;
     const now = ctx.now();
-    const previous = judgePrevious(readRecord(paths.record), { lockHeldByOther: false, bootId: ctx.bootId, now, stuckAfterMs: ctx.o.stuckAfterMs, roots: ctx.roots });
+    const judging = { lockHeldByOther: false, bootId: ctx.bootId, now, stuckAfterMs: ctx.o.stuckAfterMs, roots: ctx.roots };
+    const previous = judgePrevious(readRecord(paths.record), judging);
     if (previous.kind !== 'running' || !previous.record?.job) return undefined;
     const orphan = previous.record;
     const job = orphan.job!;

@@ -1,18 +1,44 @@
-import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
-import type { HeldLock } from '../lock/held-lock.ts';
-import type { RunRecord } from '../lock/record.ts';
-import type { RunContext } from '../run/context.ts';
-import type { RunResult } from '../run/result.ts';
-import { signalNumber } from '../terminate/signal-group.ts';
-import { formatDuration } from '../util/duration.ts';
-import { slotFiles, tryTakeSlot, waitForSlot, type Slot } from './slot.ts';
+import { SIGNAL_EXIT_BASE } from '../../errors/exit-codes.ts';
+import type { HeldLock } from '../../lock/held-lock.ts';
+import type { RunRecord } from '../../lock/record.ts';
+import type { RunContext } from '../context.ts';
+import type { RunResult } from '../result.ts';
+import { held, type Step } from '../run-state.ts';
+import { noteStarved } from './starved.ts';
+import { signalNumber } from '../../terminate/signal-group.ts';
+import { formatDuration } from '../../util/duration.ts';
+import { slotFiles, tryTakeSlot, waitForSlot, type Slot } from '../../slot/slot.ts';
+
+/** The slot step: with --slot, wait (within --defer-max) for a slot before the gate looks. */
+export const slotStep: Step = {
+  name: 'slot',
+  async enter(state) {
+    const { ctx } = state;
+    const slot = ctx.o.slot;
+    if (!slot) return 'proceed';
+    const { lock, record } = held(state);
+    const got = await takeSlot(ctx, slot, lock, record, state.result, ctx.o.gate.deferMaxMs);
+    state.slotWaitedMs = got.waitedMs;
+    if (got.proceed) return 'proceed';
+    // A slot that stays busy tick after tick starves the job as surely as pressure does.
+    if (ctx.interrupts.received === null) noteStarved(ctx, `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`, null);
+    return 'stop';
+  },
+};
 
 /**
  * Take a slot of `--slot` before the gate looks, holding the job's lock meanwhile (later ticks
  * skip): runs due the same minute then go one after another, and each gate look sees the system
  * after the previous heavy run. The slot is held with the lock and released with it.
  */
-export async function slotStep(ctx: RunContext, slot: Slot, lock: HeldLock, record: RunRecord, result: RunResult, maxWaitMs: number): Promise<{ proceed: boolean; waitedMs: number }> {
+export async function takeSlot(
+  ctx: RunContext,
+  slot: Slot,
+  lock: HeldLock,
+  record: RunRecord,
+  result: RunResult,
+  maxWaitMs: number,
+): Promise<{ proceed: boolean; waitedMs: number }> {
   const { now } = ctx;
   const label = `slot ${slot.name} (${slot.count} of ${slot.count} busy)`;
   const fast = tryTakeSlot(slotFiles(ctx.lockDir, slot));
