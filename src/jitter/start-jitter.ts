@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { invalidOption } from '../errors/ioguard-error.ts';
-import { abortableSleep } from '../gate/jitter.ts';
+import { abortableSleep } from '../util/jitter.ts';
 
 /** `random`: a new delay every run (systemd's RandomizedDelaySec=); `host`: the same on a host every run (FixedRandomDelay=). */
 export const JITTER_SEEDS = ['random', 'host'] as const;

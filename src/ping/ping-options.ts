@@ -1,4 +1,4 @@
-import { invalidOption } from '../errors/ioguard-error.ts';
+import { HIDDEN, invalidOption } from '../errors/ioguard-error.ts';
 
 /** `ping` of runCommand: the check's URL, or the URL with its bounds. */
 export interface PingOptions {
@@ -35,7 +35,7 @@ export function normalizePing(value: PingOptions | string | undefined, option = 
 
 function checkUrl(url: unknown, option: string): void {
   // The value itself is never quoted back: a typo'd URL is still the secret.
-  const refuse = (why: string) => invalidOption(option, '(hidden)', why);
+  const refuse = (why: string) => invalidOption(option, HIDDEN, why);
   if (typeof url !== 'string' || url === '') throw refuse('a ping URL (http:// or https://)');
   let u: URL;
   try {

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { abortableSleep } from '../gate/jitter.ts';
+import { abortableSleep } from '../util/jitter.ts';
 
 /** What one ping came to: enough for one log line, never the URL. */
 export interface PingAttempts {
