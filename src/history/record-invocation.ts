@@ -54,6 +54,7 @@ export function entryFor(result: RunResult, lock: LockOutcome, o: { invokedAt: n
     peakRssBytes: result.usage?.peakRssBytes ?? null,
     readBytes: result.usage?.readBytes ?? null,
     writeBytes: result.usage?.writeBytes ?? null,
+    pausedMs: result.usage?.pausedMs ?? null,
     ioPressure: o.ioPressure,
     pid: o.pid,
   };

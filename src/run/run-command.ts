@@ -215,7 +215,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     jobEnded = true;
     timer?.clear();
     supervisor.stop();
-    result.usage = supervisor.usage.finish();
+    result.usage = supervisor.governor ? { ...supervisor.usage.finish(), pausedMs: supervisor.governor.pausedMs } : supervisor.usage.finish();
     // kill(-pgid, 0) fails when nothing (not even a zombie) is left: the common case skips the /proc scan.
     if (exit && !termination.active && signalGroup(pid, 0) && listGroupMembers(pid, ctx.roots, leaderStart).length > 0) {
       ctx.log.log('info', 'swept', 'the leader exited; ending what is left of its process group', {});

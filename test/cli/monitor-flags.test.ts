@@ -25,8 +25,8 @@ describe('the monitoring flags of ioguard run', () => {
   });
 
   it('IOGUARD_PING_URL is the URL when --ping is not given, and --ping wins over it', () => {
-    assert.equal(monitorFromFlags(flags([]), { IOGUARD_PING_URL: 'https://hc.example/env' }).ping?.url, 'https://hc.example/env');
-    assert.equal(monitorFromFlags(flags(['--ping', 'https://hc.example/flag']), { IOGUARD_PING_URL: 'https://hc.example/env' }).ping?.url, 'https://hc.example/flag');
+    assert.equal((monitorFromFlags(flags([]), { IOGUARD_PING_URL: 'https://hc.example/env' }).ping as { url: string } | undefined)?.url, 'https://hc.example/env');
+    assert.equal((monitorFromFlags(flags(['--ping', 'https://hc.example/flag']), { IOGUARD_PING_URL: 'https://hc.example/env' }).ping as { url: string } | undefined)?.url, 'https://hc.example/flag');
     assert.equal(monitorFromFlags(flags([]), { IOGUARD_PING_URL: '' }).ping, undefined);
   });
 
