@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { abortableSleep } from '../util/jitter.ts';
 
 /** What one ping came to: enough for one log line, never the URL. */
@@ -41,17 +40,18 @@ export async function sendPing(url: URL, body: string, o: SendOptions): Promise<
     if (o.signal?.aborted) break;
     if (n > 0) await abortableSleep(backoffMs * 3 ** (n - 1), o.signal ?? new AbortController().signal);
     attempts++;
-    last = await attempt(url, body, o.timeoutMs);
+    // node:http(s) load at the first ping, not at every start of the wrapper (https pulls in tls).
+    const send = url.protocol === 'https:' ? (await import('node:https')).request : (await import('node:http')).request;
+    last = await attempt(send, url, body, o.timeoutMs);
     if (last.status !== null && last.status >= 200 && last.status < 300) return { ok: true, status: last.status, attempts, error: null, elapsedMs: Date.now() - started };
     if (!last.retry) break;
   }
   return { ok: false, status: last.status, attempts, error: last.error, elapsedMs: Date.now() - started };
 }
 
-function attempt(url: URL, body: string, timeoutMs: number): Promise<{ status: number | null; error: string | null; retry: boolean }> {
+function attempt(send: typeof import('node:http').request, url: URL, body: string, timeoutMs: number): Promise<{ status: number | null; error: string | null; retry: boolean }> {
   return new Promise((resolve) => {
     const payload = Buffer.from(body, 'utf8');
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     let settled = false;
     const finish = (r: { status: number | null; error: string | null; retry: boolean }): void => {
       if (settled) return;
