@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { FdWriter } from './fd-writer.ts';
 import { jobStdio, type JobStdio, type OutputMode } from './output-mode.ts';
 import { SpillFolder, Spool, type MemoryBudget } from './spool.ts';
 import { TailBuffer } from './tail-buffer.ts';
@@ -27,9 +27,9 @@ export interface OutputSummary {
   spilled: boolean;
 }
 
-/** A writable on an fd of ours that never blocks the event loop (libuv's threadpool writes), left open after. */
+/** A writable on an fd of ours that never blocks the event loop and is left open after (src/output/fd-writer.ts). */
 function fdStream(fd: 1 | 2): Writable {
-  return createWriteStream('', { fd, autoClose: false });
+  return new FdWriter(fd);
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -147,5 +147,33 @@ describe('the tail buffer', () => {
     t.push(Buffer.from('0123456789'));
     assert.equal(t.text(), '56789');
     assert.equal(t.total, 18);
+  });
+});
+
+describe('writing to our own stdout', () => {
+  it('a slow reader of a non-blocking pipe (node set O_NONBLOCK on it) loses nothing and ends the writer normally', async () => {
+    const dir = folder();
+    const script = join(dir, 'writer.mts');
+    const writer = new URL('../../src/output/fd-writer.ts', import.meta.url).pathname;
+    // process.stdout on a pipe makes the shared descriptor non-blocking: EAGAIN once the pipe is full.
+    writeFileSync(script, `import { FdWriter } from ${JSON.stringify(writer)};
+void process.stdout.writableLength;
+const w = new FdWriter(1);
+const chunk = Buffer.alloc(65536, 120);
+for (let i = 0; i < 320; i++) if (!w.write(chunk)) await new Promise((r) => w.once('drain', r));
+w.end(() => process.stderr.write('ended'));
+`);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.pause();
+    await new Promise((r) => setTimeout(r, 1000));
+    child.stdout.on('data', (d: Buffer) => (bytes += d.length));
+    child.stdout.resume();
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.equal(bytes, 320 * 65536);
+    assert.equal(stderr, 'ended');
   });
 });
