@@ -17,7 +17,7 @@ import { createRunContext, newRecord, skippedByInterrupt, takeLockFor, type RunC
 import { gateStep } from './gate-step.ts';
 import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
-import { notStarted as spawnFailure, quoteCommand, spawnJob, type SpawnedJob } from './spawn-job.ts';
+import { notStarted as spawnFailure, quoteCommand, spawnJob, type SpawnedJob, type SpawnOptions } from './spawn-job.ts';
 import { closeGate, gatedArgv, openGate, resolveCommand } from './start-gate.ts';
 import { Supervisor } from './supervisor.ts';
 import { openLever } from '../govern/open-lever.ts';
@@ -26,6 +26,8 @@ import { recordInvocation } from '../history/record-invocation.ts';
 import { fleetStep } from '../fleet/fleet-step.ts';
 import { adoptOrphan } from '../fleet/adopt-orphan.ts';
 import type { FleetLease } from '../fleet/fleet-lease.ts';
+// Issue 19 (monitoring) wired into today's run path; to be ported onto the pipeline's steps.
+import { jitterBeforeLock, openMonitor, pingEnding, type RunMonitor } from './monitor.ts';
 
 /**
  * Everything `ioguard run` does, as a function: take the job's lock (judging the previous run),
@@ -38,14 +40,19 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   }
   const o = normalizeRunOptions(options);
   const ctx = await createRunContext(o.name ?? deriveJobName(argv), argv, o, options);
+  let monitor: RunMonitor | undefined;
   try {
+    monitor = await openMonitor(ctx);
+    await jitterBeforeLock(ctx);
     const outcome = await takeLockFor(ctx);
     const result = outcome.kind !== 'acquired'
       ? (outcome.kind === 'busy' && (await adoptOrphan(ctx, outcome))) || notStarted(ctx, outcome)
-      : await runHeld(ctx, outcome.lock, outcome.waitedMs, options);
+      : await runHeld(ctx, outcome.lock, outcome.waitedMs, options, monitor);
     recordInvocation(ctx, result, outcome);
+    await pingEnding(ctx, monitor, result);
     return result;
   } finally {
+    monitor?.output?.dispose();
     ctx.close();
   }
 }
@@ -79,7 +86,7 @@ export function notStarted(ctx: RunContext, outcome: Exclude<LockOutcome, { kind
   return result;
 }
 
-async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, options: RunOptions): Promise<RunResult> {
+async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, options: RunOptions, monitor: RunMonitor): Promise<RunResult> {
   const { o, now } = ctx;
   const record = newRecord(ctx);
   let keepRecord = false;
@@ -107,7 +114,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
     }
     const jobStartedAt = now();
     const env = lease ? { ...(options.env ?? process.env), IOGUARD_FENCING_TOKEN: lease.token } : options.env;
-    const job = await startGated([...prefix, ...ctx.argv], ctx.argv, { cwd: options.cwd, env });
+    const job = await startGated([...prefix, ...ctx.argv], ctx.argv, { cwd: options.cwd, env, stdio: monitor.output?.stdio });
+    monitor.output?.attach(job.stdout, job.stderr);
     if (job.pid === undefined) {
       const exit = await job.exited;
       result.outcome = 'failed';
@@ -148,6 +156,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       ctx.log.log(opened.fallback && o.govern.lever !== 'auto' ? 'warn' : 'info', 'govern-lever', message, { lever: lever.kind, asked: o.govern.lever, ...(opened.fallback ? { fallback: opened.fallback } : {}) });
     }
     openGate(job.gate);
+    monitor.pinger?.start();
     const recordProblem = (message: string): void => {
       ctx.report(`ioguard: job "${ctx.name}": ${message}`, 'alert');
       ctx.log.log('warn', 'record-failed', message, {});
@@ -238,6 +247,8 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
       result.exitCode = exit ? exit.status : EXIT.stuck;
       result.outcome = exit && exit.status === 0 ? 'completed' : 'failed';
     }
+    // chronic's rule: the held output is printed only if the run failed, timed out or was killed.
+    await monitor.output?.finish(result.outcome !== 'completed');
     if (termination.survivors.length > 0) {
       keepRecord = true;
       record.phase = 'stuck';
@@ -269,7 +280,7 @@ async function runHeld(ctx: RunContext, lock: HeldLock, waitedMs: number, option
 }
 
 /** Start the command behind the start gate, or say at once why it cannot start (127, 126). */
-async function startGated(argv: string[], shown: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined }): Promise<SpawnedJob> {
+async function startGated(argv: string[], shown: readonly string[], o: { cwd?: string | undefined; env?: NodeJS.ProcessEnv | undefined; stdio?: SpawnOptions['stdio'] }): Promise<SpawnedJob> {
   const command = shown[0] as string;
   const found = resolveCommand(command, o);
   if (found.ok === false) return { pid: undefined, command: quoteCommand(shown), exited: Promise.resolve(spawnFailure(found.code, '', command, o.cwd)), unref: () => {} };
