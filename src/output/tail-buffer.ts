@@ -24,10 +24,14 @@ export class TailBuffer {
     while (this.size - (this.chunks[0]?.length ?? 0) >= this.max) this.size -= (this.chunks.shift() as Buffer).length;
   }
 
-  /** The kept bytes, at most max, as text (a character cut at the front is the ping's to trim). */
+  /** The kept bytes, at most max, starting on a whole character. */
   bytes(): Buffer {
     const all = Buffer.concat(this.chunks);
-    return all.length > this.max ? all.subarray(all.length - this.max) : all;
+    if (all.length <= this.max) return all;
+    let start = all.length - this.max;
+    // Start on a whole UTF-8 character: a cut one would decode as U+FFFD.
+    while (start < all.length && ((all[start] as number) & 0xc0) === 0x80) start++;
+    return all.subarray(start);
   }
 
   text(): string {

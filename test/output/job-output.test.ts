@@ -148,6 +148,12 @@ describe('the tail buffer', () => {
     assert.equal(t.text(), '56789');
     assert.equal(t.total, 18);
   });
+
+  it('starts on a whole UTF-8 character when the cut falls inside one', () => {
+    const t = new TailBuffer(5);
+    t.push(Buffer.from('ééé'));
+    assert.equal(t.text(), 'éé');
+  });
 });
 
 describe('writing to our own stdout', () => {
