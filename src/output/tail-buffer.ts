@@ -27,8 +27,8 @@ export class TailBuffer {
   /** The kept bytes, at most max, starting on a whole character. */
   bytes(): Buffer {
     const all = Buffer.concat(this.chunks);
-    if (all.length <= this.max) return all;
-    let start = all.length - this.max;
+    let start = Math.max(0, all.length - this.max);
+    if (start === 0 && this.total === all.length) return all;
     // Start on a whole UTF-8 character: a cut one would decode as U+FFFD.
     while (start < all.length && ((all[start] as number) & 0xc0) === 0x80) start++;
     return all.subarray(start);
