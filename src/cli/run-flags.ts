@@ -7,6 +7,7 @@ import type { FlagTable, FlagValues } from './flag-table.ts';
 import { inFlagTerms } from './flag-errors.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
 import { FLEET_FLAGS, fleetFromFlags } from './fleet-flags.ts';
+import { MONITOR_FLAGS, monitorFromFlags } from './monitor-flags.ts';
 
 /** Every flag of `ioguard run`, with the library option it sets: the single source for parsing, --help, error names and docs/cli.md (test/docs/cli-doc.test.ts). */
 export const RUN_FLAGS: FlagTable = {
@@ -25,6 +26,7 @@ export const RUN_FLAGS: FlagTable = {
   ...GATE_OPTIONS,
   ...THRESHOLD_OPTIONS,
   ...FLEET_FLAGS,
+  ...MONITOR_FLAGS,
 };
 
 /**
@@ -70,6 +72,7 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
   if (metricsDir !== undefined) o.metricsDir = metricsDir;
   const fleet = fleetFromFlags(args);
   if (fleet) o.fleet = fleet;
+  Object.assign(o, monitorFromFlags(args));
   inFlagTerms(() => normalizeRunOptions(o), RUN_FLAGS, args);
   if (onBusy !== 'wait' && waitMs !== undefined) throw new IoguardError('ERR_USAGE', '--wait only applies with --on-busy wait', { option: '--wait' });
   return o;

@@ -39,6 +39,8 @@ export interface HistoryEntry {
   writeBytes: number | null;
   /** io PSI "some" stall % seen when the invocation looked at the system. */
   ioPressure: number | null;
+  /** Time the governor held the running job paused (absent in lines written before it was recorded). */
+  pausedMs?: number | null;
   /** The invocation's wrapper pid. */
   pid: number;
 }

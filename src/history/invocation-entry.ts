@@ -15,7 +15,7 @@ export interface InvocationResult {
   errorCode: string | null;
   figures: Record<string, number | null> | null;
   deferral: { ms: number; heldBy: string[] } | null;
-  usage: { cpuSeconds: number | null; peakRssBytes: number | null; readBytes: number | null; writeBytes: number | null } | null;
+  usage: { cpuSeconds: number | null; peakRssBytes: number | null; readBytes: number | null; writeBytes: number | null; pausedMs?: number | null } | null;
   survivors: readonly unknown[];
   holder: { ageMs: number | null } | null;
 }
@@ -66,6 +66,7 @@ export function entryFor(
     peakRssBytes: result.usage?.peakRssBytes ?? null,
     readBytes: result.usage?.readBytes ?? null,
     writeBytes: result.usage?.writeBytes ?? null,
+    pausedMs: result.usage?.pausedMs ?? null,
     ioPressure: o.ioPressure,
     pid: o.pid,
   };

@@ -29,6 +29,8 @@ export interface LastRun {
   peakRssBytes: number | null;
   readBytes: number | null;
   writeBytes: number | null;
+  /** Time the governor held it paused; null when not recorded. */
+  pausedMs?: number | null;
 }
 
 /**
@@ -47,6 +49,10 @@ export interface HistorySummary {
   last: HistoryEntry | null;
   lastRun: LastRun | null;
   lastSuccessAt: number | null;
+  /** Started runs that failed or timed out since the last completed one (absent in older summaries: 0). */
+  consecutiveFailures?: number;
+  /** When the current streak of pressure skips began (no start since); null when the job last started. */
+  pressureSkipSince?: number | null;
   /** Invocation times of the most recent invocations, ascending. */
   recentAt: number[];
   /** Durations of the most recent started runs, oldest first. */
@@ -106,9 +112,14 @@ export function foldEntry(s: HistorySummary, e: HistoryEntry, seen?: Set<string>
     if (s.recentDurations.length > RECENT_DURATIONS) s.recentDurations.shift();
     if (!s.lastRun || e.end >= s.lastRun.end) s.lastRun = {
       start: e.start as number, end: e.end, durationMs: e.durationMs, exitCode: e.exitCode, outcome: e.outcome,
-      cpuSeconds: e.cpuSeconds, peakRssBytes: e.peakRssBytes, readBytes: e.readBytes, writeBytes: e.writeBytes,
+      cpuSeconds: e.cpuSeconds, peakRssBytes: e.peakRssBytes, readBytes: e.readBytes, writeBytes: e.writeBytes, pausedMs: e.pausedMs ?? null,
     };
     if (e.outcome === 'completed' && (s.lastSuccessAt === null || e.end > s.lastSuccessAt)) s.lastSuccessAt = e.end;
+    // Lines arrive in order of their end; a run's ending sets or extends the streaks.
+    s.consecutiveFailures = e.outcome === 'completed' ? 0 : (s.consecutiveFailures ?? 0) + 1;
+    s.pressureSkipSince = null;
+  } else if (e.cause === 'pressure') {
+    s.pressureSkipSince ??= e.at;
   }
   const hour = Math.floor(e.at / HOUR) * HOUR;
   let bucket = s.hours.find((b) => b.hour === hour);

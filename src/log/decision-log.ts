@@ -39,7 +39,9 @@ export type DecisionEvent =
   | 'fleet-reacquired'
   | 'fleet-conflict'
   | 'fleet-adopted'
-  | 'fleet-released';
+  | 'fleet-released'
+  | 'jitter'
+  | 'ping';
 
 
 export type DecisionLevel = 'info' | 'warn' | 'error';

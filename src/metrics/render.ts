@@ -48,6 +48,10 @@ export function renderJobMetrics(name: string, s: HistorySummary, f: Forecast, l
   family('ioguard_job_skips_total', 'counter', 'Invocations that did not start the job, by reason.', SKIP_CAUSES.map((r) => [`,reason="${snake(r)}"`, s.totals.skips[r] ?? 0]));
   one('ioguard_job_deferred_seconds_total', 'counter', 'Time the pressure gate held the job back.', seconds(s.totals.deferredMs));
   one('ioguard_job_cpu_seconds_total', 'counter', 'CPU time (user + system) used by the job\'s runs.', Math.round(s.totals.cpuSeconds * 100) / 100);
+  one('ioguard_job_consecutive_failures', 'gauge', 'Runs in a row that failed or timed out, since the last one that completed.', s.consecutiveFailures ?? 0);
+  // Up to this invocation: the file is rewritten by every invocation, so a starving job's figure grows tick by tick.
+  const starving = s.pressureSkipSince === null || s.pressureSkipSince === undefined || !lastEntry ? 0 : Math.max(0, lastEntry.at - s.pressureSkipSince);
+  one('ioguard_job_pressure_skip_streak_seconds', 'gauge', 'How long the job has been skipped for pressure tick after tick without starting; 0 once it starts.', seconds(starving));
   one('ioguard_job_running', 'gauge', '1 while a run of the job holds its lock.', live.running ? 1 : 0);
   one('ioguard_job_stuck', 'gauge', '1 when a process of the job is in D state without progress or survived SIGKILL.', live.stuck ? 1 : 0);
   one('ioguard_job_overdue', 'gauge', '1 when the run in progress has taken more than twice the p90 duration of the job\'s runs.', runsLongerThanUsual(live, f) ? 1 : 0);
@@ -56,6 +60,7 @@ export function renderJobMetrics(name: string, s: HistorySummary, f: Forecast, l
   one('ioguard_job_duration_p90_seconds', 'gauge', '90th percentile duration of the job\'s recent runs (last 50).', f.durationP90Ms === null ? null : seconds(f.durationP90Ms));
   one('ioguard_job_interval_seconds', 'gauge', 'Observed gap between invocations of the job (median).', f.intervalMs === null ? null : seconds(f.intervalMs));
   one('ioguard_job_forecast_ratio', 'gauge', 'p90 run duration divided by the observed interval; above 1 the schedule starts the job faster than it finishes.', f.ratio);
+  one('ioguard_job_last_paused_seconds', 'gauge', 'Time the governor held the last run paused for pressure (0 when it was not paused).', last ? seconds(last.pausedMs ?? 0) : null);
   one('ioguard_job_last_cpu_seconds', 'gauge', 'CPU time of the last run that ran a command.', last?.cpuSeconds ?? null);
   one('ioguard_job_last_peak_rss_bytes', 'gauge', 'Largest resident memory of the last run\'s process group, as sampled.', last?.peakRssBytes ?? null);
   one('ioguard_job_last_read_bytes', 'gauge', 'Storage bytes read by the last run, as sampled.', last?.readBytes ?? null);

@@ -12,6 +12,8 @@ export interface RunUsage {
   /** Storage bytes read and written by the group's processes, as of their last sample. */
   readBytes: number | null;
   writeBytes: number | null;
+  /** Time the governor held the job paused; absent when the run was not governed. */
+  pausedMs?: number;
 }
 
 // Page size: 4 KiB on x86-64 and on the usual arm64 kernels; reading it would cost an exec.

@@ -9,6 +9,9 @@ import { normalizeSlot, type Slot } from '../slot/slot.ts';
 import { normalizeGovern, type GovernOptions, type NormalizedGovern } from '../govern/govern-options.ts';
 import { normalizeFleet, type FleetOptions, type NormalizedFleet } from '../fleet/fleet-options.ts';
 import { choice, integer, milliseconds } from '../util/validate.ts';
+import { normalizePing, type NormalizedPing, type PingOptions } from '../ping/ping-options.ts';
+import { normalizeOutputMode, type OutputMode } from '../output/output-mode.ts';
+import { normalizeJitter, type JitterOptions, type JitterSeed } from '../jitter/start-jitter.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
 export interface RunOptions {
@@ -58,6 +61,15 @@ export interface RunOptions {
   govern?: boolean | GovernOptions;
   /** The fleet lock: one run per job across hosts sharing a PostgreSQL server (docs/locking.md). Off by default. */
   fleet?: FleetOptions | string;
+  // Monitoring (docs/monitoring.md): check-in pings, quiet output, spread starts.
+  /** Check-in pings in the healthchecks.io protocol: the check's URL, or { url, timeoutMs, bodyMax }. Off by default. */
+  ping?: string | PingOptions;
+  /** 'on-failure': hold the job's output, print it only if the run failed, timed out or was killed. Default 'inherit'. */
+  output?: OutputMode;
+  /** A random delay in [0, jitterMs) before the lock is taken. None by default. */
+  jitterMs?: number;
+  /** 'host': the same delay every run on a host (a hash of the machine id and the job's name). Default 'random'. */
+  jitterSeed?: JitterSeed;
   procRoot?: string;
   sysRoot?: string;
   /** Clock, for tests. */
@@ -92,6 +104,9 @@ export interface NormalizedRunOptions {
   procRoot: string | undefined;
   sysRoot: string | undefined;
   now: () => number;
+  ping: NormalizedPing | undefined;
+  output: OutputMode;
+  jitter: JitterOptions | undefined;
 }
 
 const ON_BUSY: readonly OnBusy[] = ['skip', 'wait', 'replace'];
@@ -160,5 +175,8 @@ export function normalizeRunOptions(o: RunOptions): NormalizedRunOptions {
     procRoot: root('procRoot', o.procRoot),
     sysRoot: root('sysRoot', o.sysRoot),
     now: optional('now', o.now, isFunction, 'a function returning epoch milliseconds') ?? Date.now,
+    ping: normalizePing(o.ping),
+    output: normalizeOutputMode(o.output),
+    jitter: normalizeJitter(o.jitterMs, o.jitterSeed),
   };
 }

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { EXIT, SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 
@@ -25,6 +25,9 @@ export interface SpawnedJob {
   unref: () => void;
   /** The wrapper's end of the job's fd 3, with `latchPipe` (src/run/start-latch.ts). */
   latch?: Writable | null | undefined;
+  /** The job's stdout and stderr pipes, with `stdio` asking for them (src/output). */
+  stdout?: Readable | null | undefined;
+  stderr?: Readable | null | undefined;
 }
 
 export interface SpawnOptions {
@@ -34,6 +37,8 @@ export interface SpawnOptions {
   latchPipe?: boolean;
   /** The job's own argv when `argv` wraps it (the start latch's /bin/sh): shown and named in errors. */
   shown?: readonly string[];
+  /** 'inherit' (the default: nothing passes through ioguard) or pipes for stdout and stderr (src/output/output-mode.ts). */
+  stdio?: 'inherit' | ['inherit', 'pipe', 'pipe'] | undefined;
 }
 
 const NOT_EXECUTABLE = new Set(['EACCES', 'ENOEXEC', 'EISDIR', 'EPERM']);
@@ -51,7 +56,7 @@ export async function spawnJob(argv: readonly string[], o: SpawnOptions): Promis
   const shown = o.shown ?? argv;
   let command = quoteCommand(shown);
   const subprocess = execa(file, args, {
-    stdio: o.latchPipe ? ['inherit', 'inherit', 'inherit', 'pipe'] : 'inherit',
+    stdio: o.latchPipe ? [...(o.stdio === undefined || o.stdio === 'inherit' ? (['inherit', 'inherit', 'inherit'] as const) : o.stdio), 'pipe'] : (o.stdio ?? 'inherit'),
     detached: true,
     buffer: false,
     reject: false,
@@ -71,7 +76,9 @@ export async function spawnJob(argv: readonly string[], o: SpawnOptions): Promis
     return spawnFailure(r.code ?? 'UNKNOWN', r.originalMessage ?? r.shortMessage ?? '', shown[0] ?? file, o.cwd);
   });
   const latch = o.latchPipe ? (subprocess.stdio[3] as Writable | null) : undefined;
-  return { pid: subprocess.pid, command, exited, unref: () => subprocess.unref(), latch };
+  const stdout = subprocess.stdout as Readable | null;
+  const stderr = subprocess.stderr as Readable | null;
+  return { pid: subprocess.pid, command, exited, unref: () => subprocess.unref(), latch, stdout, stderr };
 }
 
 /**

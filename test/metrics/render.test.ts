@@ -35,3 +35,43 @@ describe('rendering a job\'s metrics', () => {
     assert.equal(text.match(/^# HELP /gm)?.length, families.size);
   });
 });
+
+describe('the metrics the alert rules need', () => {
+  const live = { running: false, stuck: false, runningForMs: null };
+  const render = (s: ReturnType<typeof emptySummary>) => renderJobMetrics('db', s, forecast('db', s.recentAt, s.recentDurations), live);
+  const value = (text: string, metric: string) => Number(new RegExp(`^${metric}\\{name="db"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+
+  it('consecutive failures count failed and timed-out runs since the last completed one; skips neither add nor reset', () => {
+    const s = emptySummary('db');
+    const t = 1_790_000_000_000;
+    foldEntry(s, entry({ at: t, outcome: 'failed', exitCode: 1 }));
+    foldEntry(s, entry({ at: t + 1000, outcome: 'completed' }));
+    foldEntry(s, entry({ at: t + 2000, outcome: 'failed', exitCode: 2 }));
+    foldEntry(s, entry({ at: t + 3000, outcome: 'skipped', cause: 'busy', exitCode: 75 }));
+    foldEntry(s, entry({ at: t + 4000, outcome: 'timed-out', exitCode: 124 }));
+    assert.equal(value(render(s), 'ioguard_job_consecutive_failures'), 2);
+    foldEntry(s, entry({ at: t + 5000, outcome: 'completed' }));
+    assert.equal(value(render(s), 'ioguard_job_consecutive_failures'), 0);
+  });
+
+  it('the pressure skip streak grows from its first skip to the latest invocation, and a start ends it', () => {
+    const s = emptySummary('db');
+    const t = 1_790_000_000_000;
+    foldEntry(s, entry({ at: t, outcome: 'completed' }));
+    assert.equal(value(render(s), 'ioguard_job_pressure_skip_streak_seconds'), 0);
+    foldEntry(s, entry({ at: t + 60_000, outcome: 'skipped', cause: 'pressure', exitCode: 75 }));
+    foldEntry(s, entry({ at: t + 120_000, outcome: 'skipped', cause: 'busy', exitCode: 75 }));
+    foldEntry(s, entry({ at: t + 180_000, outcome: 'deferred-then-skipped', cause: 'pressure', exitCode: 75 }));
+    assert.equal(value(render(s), 'ioguard_job_pressure_skip_streak_seconds'), 120);
+    foldEntry(s, entry({ at: t + 240_000, outcome: 'completed' }));
+    assert.equal(value(render(s), 'ioguard_job_pressure_skip_streak_seconds'), 0);
+  });
+
+  it('the last run\'s paused time is written in seconds, 0 for a run that was not paused', () => {
+    const s = emptySummary('db');
+    foldEntry(s, entry({ at: 1_790_000_000_000, durationMs: 100_000, pausedMs: 40_000 }));
+    assert.equal(value(render(s), 'ioguard_job_last_paused_seconds'), 40);
+    foldEntry(s, entry({ at: 1_790_000_500_000, durationMs: 100_000 }));
+    assert.equal(value(render(s), 'ioguard_job_last_paused_seconds'), 0);
+  });
+});

@@ -55,7 +55,8 @@ export const superviseStep: Step = {
     const exit = await Promise.race([job.spawned.exited, termination.leaderSurvived.then(() => undefined)]);
     ends.jobEnded();
     supervisor.stop();
-    state.result.usage = supervisor.usage.finish();
+    const usage = supervisor.usage.finish();
+    state.result.usage = supervisor.governor ? { ...usage, pausedMs: supervisor.governor.pausedMs } : usage;
     // kill(-pgid, 0) fails when nothing (not even a zombie) is left: the common case skips the /proc scan.
     if (exit && !termination.active && signalGroup(pid, 0) && listGroupMembers(pid, ctx.roots, leaderStart).length > 0) {
       ctx.log.log('info', 'swept', 'the leader exited; ending what is left of its process group', {});

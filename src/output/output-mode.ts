@@ -1,0 +1,21 @@
+import { invalidOption } from '../errors/ioguard-error.ts';
+
+/** `inherit`: the job writes straight to ioguard's stdout/stderr (the default); `on-failure`: chronic's rule. */
+export const OUTPUT_MODES = ['inherit', 'on-failure'] as const;
+export type OutputMode = (typeof OUTPUT_MODES)[number];
+
+export type JobStdio = 'inherit' | ['inherit', 'pipe', 'pipe'];
+
+export function normalizeOutputMode(value: unknown, option = 'output'): OutputMode {
+  if (value === undefined) return 'inherit';
+  if (!OUTPUT_MODES.includes(value as OutputMode)) throw invalidOption(option, value, `one of ${OUTPUT_MODES.join(', ')}`);
+  return value as OutputMode;
+}
+
+/**
+ * What a spawn step asks for: pipes only when ioguard must see the output (a ping's tail, or
+ * on-failure's buffer); otherwise the job inherits the descriptors and ioguard never touches a byte.
+ */
+export function jobStdio(mode: OutputMode, keepTail: boolean): JobStdio {
+  return mode === 'on-failure' || keepTail ? ['inherit', 'pipe', 'pipe'] : 'inherit';
+}
