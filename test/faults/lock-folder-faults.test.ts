@@ -74,8 +74,17 @@ describe('the lock folder fails under a run', () => {
     const b = box();
     const child = startIoguard(['run', '--no-gate', '--name', 'gone', '--stuck-after', '1s', '--timeout', '4s', '--kill-after', '1s', '--', 'sleep', '60'], { env: b.env });
     const job = await running(b, 'gone');
-    // Retries: the wrapper may create a file while the folder is being emptied.
-    rmSync(b.lockDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 10 });
+    // Retries: the wrapper may recreate the folder and its record while it is being emptied (it
+    // rewrites the record every 200 ms here), so the removal as a whole is tried again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmSync(b.lockDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 10 });
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
     await until(() => readJobRecord(b, 'gone')?.job?.pid === job.pid, 5000, 'record restored');
     const second = await runIoguard(['run', '--no-gate', '--name', 'gone', '--', 'true'], { env: b.env });
     assert.equal(second.code, 75, 'no second copy beside the running job');

@@ -24,7 +24,7 @@ describe('--on-busy: what happens when the previous run is still working', () =>
     // Long enough that the holder still runs when the second waiter looks, even on a loaded machine:
     // once it ends, the first waiter takes the lock and hands its slot over, and a second waiter may then wait legitimately.
     const holder = startIoguard(['run', NO_GATE, '--name', 'q', '--', 'sleep', '8'], { env: b.env });
-    await until(() => readJobRecord(b, 'q')?.job, 5000, 'holder running');
+    await until(() => readJobRecord(b, 'q')?.job, 15_000, 'holder running');
     const first = startIoguard(['run', NO_GATE, '--name', 'q', '--on-busy', 'wait', '--wait', '30s', '--', 'true'], { env: b.env });
     const firstDone = finished(first);
     await until(() => b.events().some((e) => e.event === 'waiting'), 5000, 'first waiter');
