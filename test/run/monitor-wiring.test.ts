@@ -117,6 +117,19 @@ describe('ioguard run --ping, against a real HTTP server', () => {
     assert.match(fail?.body ?? '', /^ioguard: job "late" timed out after 500ms, exit 124\n\nworking\n$/);
   });
 
+  it('a pressure skip reaches the server as /log with its figures; past --starve-after it is /fail, starved', async () => {
+    const b = box();
+    const server = await startPingServer();
+    // A limit no filesystem meets, read from the real statfs: every look trips it.
+    const tick = () => runIoguard(['run', '--name', 'starving', '--on-pressure', 'skip', '--path', '/', '--min-free', '100%', '--starve-after', '200ms', '--ping', `${server.url}/${UUID}`, '--', 'true'], { env: b.env });
+    assert.equal((await tick()).code, 75);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await tick()).code, 75);
+    assert.deepEqual(server.received.map((q) => q.path), [`/${UUID}/log`, `/${UUID}/fail`]);
+    assert.match(server.received[0]?.body ?? '', /^ioguard: job "starving" skipped: system under pressure: .*minimum 100%.* \(.*free=[\d.]+\)\n$/);
+    assert.match(server.received[1]?.body ?? '', /^ioguard: job "starving" starved by pressure: skipped 2 times in .*, never started; last: free space/);
+  });
+
   it('a refusal for a stuck previous run reaches the server as /fail naming the stuck process', async () => {
     const b = box();
     const server = await startPingServer();
