@@ -28,7 +28,7 @@ const COMMAND_STEPS: readonly Step[] = [
   slotStep, // --slot: one heavy job at a time
   pressureGateStep, // skip, defer or throttle under I/O pressure
   priorityStep, // ionice/nice
-  spawnStep, // its own process group, behind the start latch; --output on-failure and the ping's tail
+  spawnStep, // its own process group, behind the start latch
   governStep, // the governor's lever (cgroup or SIGSTOP)
   superviseStep, // go; sample, forward signals, time out, sweep; the result
 ];

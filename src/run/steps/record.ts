@@ -14,8 +14,8 @@ import type { RunResult } from '../result.ts';
 import type { Step } from '../run-state.ts';
 
 /**
- * The one place an invocation is recorded: first in, last out, so its exit runs after every
- * release and sees the final result. A run that threw (bad lock folder, a record it could not
+ * The one place an invocation is recorded: entered first (after the ping step, whose ending
+ * follows the history line), so its exit runs after every release and sees the final result. A run that threw (bad lock folder, a record it could not
  * write) is an error for the caller, not an invocation.
  */
 export const recordStep: Step = {
