@@ -28,6 +28,7 @@ export function callFunctionStep<T>(fn: (signal: AbortSignal, run: GuardRun) => 
       // An already-aborted signal means "do not start", as for runCommand.
       if (skippedByInterrupt(ctx, result)) return 'stop';
       ctx.log.log('info', 'started', `started function ${name}`, { timeoutMs: o.timeoutMs ?? null });
+      state.pinger?.start();
       const controller = new AbortController();
       let timedOut = false;
       ctx.interrupts.forwardTo(() => controller.abort(new Error('ioguard: run interrupted')));

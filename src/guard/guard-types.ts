@@ -4,7 +4,7 @@ import type { RunResult } from '../run/result.ts';
 /** Options of `guard`: those of `runCommand` that make sense for a function in this process. */
 export type GuardOptions = Omit<
   RunOptions,
-  'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs'
+  'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs' | 'output'
 >;
 
 /** The same shape as a command's result, plus what the function returned or threw. */

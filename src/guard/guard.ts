@@ -5,7 +5,9 @@ import { normalizeRunOptions } from '../run/options.ts';
 import { emptyResult } from '../run/result.ts';
 import { runSteps } from '../run/run-state.ts';
 import { fleetStep } from '../run/steps/fleet.ts';
+import { jitterStep } from '../run/steps/jitter.ts';
 import { lockStep } from '../run/steps/lock.ts';
+import { pingStep } from '../run/steps/ping.ts';
 import { pressureGateStep } from '../run/steps/pressure-gate.ts';
 import { recordStep } from '../run/steps/record.ts';
 import { slotStep } from '../run/steps/slot.ts';
@@ -36,7 +38,9 @@ export async function guard<T>(
   const result: GuardResult<T> = emptyResult(name);
   // The steps of a command's run, with the call of `fn` for spawn, govern and supervise.
   return runSteps(ctx, result, [
-    recordStep, // last out: files the invocation in the history (and metrics)
+    pingStep, // ping: its exit, last of all, sends the ending; /start goes when fn is called
+    recordStep, // files the invocation in the history (and metrics)
+    jitterStep, // jitterMs: a random delay before the lock
     lockStep({ adoptOrphans: false }), // the job's lock, or a skip
     fleetStep, // --fleet: one run across hosts
     slotStep, // a slot: one heavy job at a time

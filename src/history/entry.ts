@@ -41,6 +41,8 @@ export interface HistoryEntry {
   ioPressure: number | null;
   /** Time the governor held the running job paused (absent in lines written before it was recorded). */
   pausedMs?: number | null;
+  /** With --jitter: the delay waited before the lock (absent without --jitter). */
+  jitterMs?: number;
   /** The invocation's wrapper pid. */
   pid: number;
 }

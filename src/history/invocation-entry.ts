@@ -27,10 +27,10 @@ const BUSY_CAUSE: Record<Extract<LockOutcome, { kind: 'busy' }>['reason'], SkipC
   interrupted: 'interrupted',
 };
 
-/** Why the job did not start, from the lock's answer and the result; null when it started. */
-export function skipCause(result: InvocationResult, lock: LockOutcome, interrupted: boolean): SkipCause | null {
-  if (lock.kind === 'stuck') return 'stuck';
-  if (lock.kind === 'busy') return BUSY_CAUSE[lock.reason];
+/** Why the job did not start, from the lock's answer (undefined: it ended before the lock) and the result; null when it started. */
+export function skipCause(result: InvocationResult, lock: LockOutcome | undefined, interrupted: boolean): SkipCause | null {
+  if (lock?.kind === 'stuck') return 'stuck';
+  if (lock?.kind === 'busy') return BUSY_CAUSE[lock.reason];
   if (result.outcome !== 'skipped' && result.outcome !== 'deferred-then-skipped') return null;
   if (interrupted) return 'interrupted';
   // The gate always leaves its figures, and a slot that stayed busy defers-then-skips; a plain skip
@@ -41,8 +41,8 @@ export function skipCause(result: InvocationResult, lock: LockOutcome, interrupt
 /** The history line of one invocation. */
 export function entryFor(
   result: InvocationResult,
-  lock: LockOutcome,
-  o: { invokedAt: number; end: number; interrupted: boolean; ioPressure: number | null; pid: number },
+  lock: LockOutcome | undefined,
+  o: { invokedAt: number; end: number; interrupted: boolean; ioPressure: number | null; pid: number; jitterMs?: number | undefined },
 ): HistoryEntry {
   const started = STARTED_OUTCOMES.has(result.outcome) && result.errorCode === null;
   const deferredMs = result.deferral?.ms ?? 0;
@@ -67,6 +67,7 @@ export function entryFor(
     readBytes: result.usage?.readBytes ?? null,
     writeBytes: result.usage?.writeBytes ?? null,
     pausedMs: result.usage?.pausedMs ?? null,
+    ...(o.jitterMs === undefined ? {} : { jitterMs: o.jitterMs }),
     ioPressure: o.ioPressure,
     pid: o.pid,
   };

@@ -41,7 +41,8 @@ export type DecisionEvent =
   | 'fleet-adopted'
   | 'fleet-released'
   | 'jitter'
-  | 'ping';
+  | 'ping'
+  | 'output-failed';
 
 
 export type DecisionLevel = 'info' | 'warn' | 'error';

@@ -7,7 +7,9 @@ import { runSteps, type Step } from './run-state.ts';
 import { fleetStep } from './steps/fleet.ts';
 import { governStep } from './steps/govern.ts';
 import { interruptedStep } from './steps/interrupted.ts';
+import { jitterStep } from './steps/jitter.ts';
 import { lockStep } from './steps/lock.ts';
+import { pingStep } from './steps/ping.ts';
 import { pressureGateStep } from './steps/pressure-gate.ts';
 import { priorityStep } from './steps/priority.ts';
 import { recordStep } from './steps/record.ts';
@@ -17,7 +19,9 @@ import { superviseStep } from './steps/supervise.ts';
 
 /** The steps of a command's run, in order; each entered step exits in reverse order on every path. */
 const COMMAND_STEPS: readonly Step[] = [
-  recordStep, // last out: files the invocation in the history (and metrics)
+  pingStep, // --ping: its exit, last of all, sends the ending; /start goes when supervise lets the job go
+  recordStep, // files the invocation in the history (and metrics)
+  jitterStep, // --jitter: a random delay before the lock
   lockStep({ adoptOrphans: true }), // the job's lock, or a skip (a fleet orphan is kept to its end)
   fleetStep, // --fleet: one run across hosts
   interruptedStep, // a signal while the locks were taken

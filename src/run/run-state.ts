@@ -4,6 +4,8 @@ import type { Lever } from '../govern/lever.ts';
 import type { LockOutcome } from '../lock/acquire.ts';
 import type { HeldLock } from '../lock/held-lock.ts';
 import type { RunRecord } from '../lock/record.ts';
+import type { JobOutput } from '../output/job-output.ts';
+import type { RunPinger } from '../ping/run-pinger.ts';
 import type { RunContext } from './context.ts';
 import { runPipeline, type RunStep } from './pipeline.ts';
 import type { RunResult } from './result.ts';
@@ -40,6 +42,12 @@ export interface RunState<R extends RunResult = RunResult> {
   prefix: string[];
   lever: Lever | undefined;
   job: RunningJob | undefined;
+  /** --ping: the invocation's pings (ping step); /start goes when the job is let go. */
+  pinger: RunPinger | undefined;
+  /** The job's stdout/stderr through ioguard, with --output on-failure or a ping's output tail (spawn step). */
+  output: JobOutput | undefined;
+  /** --jitter: the delay waited before the lock (jitter step), for the history line. */
+  jitterMs: number | undefined;
 }
 
 /** A step of any run, command or function. */
@@ -72,6 +80,9 @@ export async function runSteps<R extends RunResult>(ctx: RunContext, result: R, 
     prefix: [],
     lever: undefined,
     job: undefined,
+    pinger: undefined,
+    output: undefined,
+    jitterMs: undefined,
   };
   try {
     await runPipeline(state, steps);

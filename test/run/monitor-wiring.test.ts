@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BIN, finished, readJobRecord, runIoguard, sandboxes, startIoguard, until } from '../helpers/cli.ts';
 import { vforkHelperPath } from '../helpers/d-state.ts';
 import { refusedPort, startPingServer } from '../helpers/ping-server.ts';
 import { readPidStat } from '../../src/proc/processes.ts';
+import { guard } from '../../src/index.ts';
+import type { Sandbox } from '../helpers/cli.ts';
 
 const box = sandboxes();
 const UUID = '5d1f1a0c-7c1e-4a5e-9f57-2b2f7c9d1e11';
 const RUN = ['run', '--no-gate'];
+
+/** The job's history lines, parsed. */
+const historyOf = (b: Sandbox, name: string): Array<Record<string, unknown>> =>
+  readFileSync(join(b.lockDir, `${name}.history`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** `ioguard ARGS` with stdout counted, not kept (50 MB of it). */
 function runCounting(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdoutBytes: number; stderr: string; ms: number }> {
@@ -111,6 +117,19 @@ describe('ioguard run --ping, against a real HTTP server', () => {
     assert.match(fail?.body ?? '', /^ioguard: job "late" timed out after 500ms, exit 124\n\nworking\n$/);
   });
 
+  it('a pressure skip reaches the server as /log with its figures; past --starve-after it is /fail, starved', async () => {
+    const b = box();
+    const server = await startPingServer();
+    // A limit no filesystem meets, read from the real statfs: every look trips it.
+    const tick = () => runIoguard(['run', '--name', 'starving', '--on-pressure', 'skip', '--path', '/', '--min-free', '100%', '--starve-after', '200ms', '--ping', `${server.url}/${UUID}`, '--', 'true'], { env: b.env });
+    assert.equal((await tick()).code, 75);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await tick()).code, 75);
+    assert.deepEqual(server.received.map((q) => q.path), [`/${UUID}/log`, `/${UUID}/fail`]);
+    assert.match(server.received[0]?.body ?? '', /^ioguard: job "starving" skipped: system under pressure: .*minimum 100%.* \(.*free=[\d.]+\)\n$/);
+    assert.match(server.received[1]?.body ?? '', /^ioguard: job "starving" starved by pressure: skipped 2 times in .*, never started; last: free space/);
+  });
+
   it('a refusal for a stuck previous run reaches the server as /fail naming the stuck process', async () => {
     const b = box();
     const server = await startPingServer();
@@ -167,6 +186,16 @@ describe('ioguard run --jitter', () => {
     assert.equal(delays.length, 2);
     assert.equal(delays[0], delays[1]);
     assert.ok((delays[0] as number) >= 0 && (delays[0] as number) < 2000);
+    const waited = historyOf(b, 'spread').map((e) => e.jitterMs as number);
+    assert.equal(waited.length, 2);
+    assert.ok(waited.every((ms) => ms >= (delays[0] as number) - 5 && ms < (delays[0] as number) + 1000), `history jitterMs ${waited.join(', ')}`);
+  });
+
+  it('a run without --jitter writes no jitterMs in its history line', async () => {
+    const b = box();
+    const r = await runIoguard([...RUN, '--name', 'nojitter', '--', 'true'], { env: b.env });
+    assert.equal(r.code, 0);
+    assert.ok(!('jitterMs' in (historyOf(b, 'nojitter')[0] ?? {})));
   });
 
   it('a signal during the delay ends it: the job never starts', async () => {
@@ -177,5 +206,32 @@ describe('ioguard run --jitter', () => {
     const r = await finished(child);
     assert.equal(r.stdout, '');
     assert.equal(r.code, 143);
+    const [entry] = historyOf(b, 'spread2');
+    assert.deepEqual([entry?.outcome, entry?.cause, entry?.start], ['skipped', 'interrupted', null]);
+    assert.ok(!readdirSync(b.lockDir).includes('spread2.lock'), 'no lock taken');
+  });
+
+  it('a signal during the delay reaches --ping as a skip interrupted before start', async () => {
+    const b = box();
+    const server = await startPingServer();
+    const child = startIoguard([...RUN, '--name', 'spread3', '--jitter', '1h', '--ping', `${server.url}/${UUID}`, '--', 'true'], { env: b.env });
+    await until(() => b.events().some((e) => e.event === 'jitter'), 10_000, 'jitter logged');
+    child.kill('SIGTERM');
+    assert.equal((await finished(child)).code, 143);
+    assert.deepEqual(server.received.map((q) => q.path), [`/${UUID}/log`]);
+    assert.match(server.received[0]?.body ?? '', /skipped: interrupted by SIGTERM before start/);
+  });
+});
+
+describe('guard() with ping', () => {
+  it('sends /start when the function is called, then success, and /<status> when it throws', async () => {
+    const b = box();
+    const server = await startPingServer();
+    const base = { lockDir: b.lockDir, logFile: false as const, gate: { enabled: false }, ping: `${server.url}/${UUID}` };
+    const ok = await guard('g-ok', () => 'done', base);
+    assert.equal(ok.outcome, 'completed');
+    const bad = await guard('g-bad', () => Promise.reject(new Error('boom')), base);
+    assert.equal(bad.outcome, 'failed');
+    assert.deepEqual(server.received.map((q) => q.path), [`/${UUID}/start`, `/${UUID}`, `/${UUID}/start`, `/${UUID}/1`]);
   });
 });

@@ -14,15 +14,16 @@ import type { RunResult } from '../result.ts';
 import type { Step } from '../run-state.ts';
 
 /**
- * The one place an invocation is recorded: first in, last out, so its exit runs after every
- * release and sees the final result. A run that threw (bad lock folder, a record it could not
+ * The one place an invocation is recorded: entered first (after the ping step, whose ending
+ * follows the history line), so its exit runs after every release and sees the final result. A run that threw (bad lock folder, a record it could not
  * write) is an error for the caller, not an invocation.
  */
 export const recordStep: Step = {
   name: 'record',
   enter: () => 'proceed',
   exit(state, ending) {
-    if (ending.kind !== 'threw' && state.lockOutcome) recordInvocation(state.ctx, state.result, state.lockOutcome);
+    // No lock outcome: the run ended before the lock (a signal during --jitter), still an invocation.
+    if (ending.kind !== 'threw') recordInvocation(state.ctx, state.result, state.lockOutcome, state.jitterMs);
   },
 };
 
@@ -31,14 +32,14 @@ export const recordStep: Step = {
  * date and, with metricsDir, rewrite its Prometheus file. Never throws and never changes the
  * result: a failure is one decision-log line, and the job's exit status stands.
  */
-export function recordInvocation(ctx: RunContext, result: RunResult, lock: LockOutcome): void {
+export function recordInvocation(ctx: RunContext, result: RunResult, lock: LockOutcome | undefined, jitterMs?: number): void {
   try {
     const end = ctx.now();
     const figure = result.figures?.ioPressure;
     const psi = figure === undefined || figure === null ? readPsi('io', ctx.roots) : undefined;
     const ioPressure = figure ?? (psi?.ok ? psi.value.some.avg10 : null);
     const invokedAt = invocationTime(ctx.invokedAt, ctx.roots);
-    const entry = entryFor(result, lock, { invokedAt, end, interrupted: ctx.interrupts.received !== null, ioPressure, pid: process.pid });
+    const entry = entryFor(result, lock, { invokedAt, end, interrupted: ctx.interrupts.received !== null, ioPressure, pid: process.pid, jitterMs });
     const paths = historyPaths(ctx.lockDir, ctx.name);
     appendEntry(paths, entry, undefined, ctx.now);
     const summary = refreshSummary(paths, ctx.name);

@@ -1,6 +1,7 @@
+import type { JobStdio } from '../../output/output-mode.ts';
 import { readPidStat } from '../../proc/processes.ts';
-import { skippedByInterrupt } from '../context.ts';
-import { held, type Step } from '../run-state.ts';
+import { skippedByInterrupt, type RunContext } from '../context.ts';
+import { held, type RunState, type Step } from '../run-state.ts';
 import { quoteCommand, spawnFailure, spawnJob, type SpawnedJob } from '../spawn-job.ts';
 import { closeLatch, latchedArgv, resolveCommand } from '../start-latch.ts';
 
@@ -8,6 +9,9 @@ import { closeLatch, latchedArgv, resolveCommand } from '../start-latch.ts';
  * Start the command in its own process group behind the start latch and record its identity
  * before it may run a line of its own. A command that cannot start fills the result (127, 126)
  * and stops the run. The exit closes the latch of a job that never got "go": its shell exits 125.
+ * With --output on-failure or a ping's output tail the job's stdout/stderr are pipes through
+ * ioguard (src/output); the exit prints the held output of a run that did not complete, and
+ * removes the spill files on every path.
  */
 export const spawnStep: Step = {
   name: 'spawn',
@@ -17,7 +21,9 @@ export const spawnStep: Step = {
     const { lock, record } = held(state);
     const startedAt = ctx.now();
     const env = state.lease ? { ...(o.env ?? process.env), IOGUARD_FENCING_TOKEN: state.lease.token } : o.env;
-    const spawned = await startLatched([...state.prefix, ...ctx.argv], ctx.argv, { cwd: o.cwd, env });
+    state.output = await openOutput(ctx);
+    const spawned = await startLatched([...state.prefix, ...ctx.argv], ctx.argv, { cwd: o.cwd, env, stdio: state.output?.stdio });
+    state.output?.attach(spawned.stdout, spawned.stderr);
     if (spawned.pid === undefined) {
       const exit = await spawned.exited;
       result.outcome = 'failed';
@@ -42,19 +48,41 @@ export const spawnStep: Step = {
     lock.write(record);
     return 'proceed';
   },
-  async exit(state) {
+  async exit(state, ending) {
     const job = state.job;
-    if (!job || job.released) return;
-    closeLatch(job.spawned.latch);
-    await job.spawned.exited;
+    if (job && !job.released) {
+      closeLatch(job.spawned.latch);
+      await job.spawned.exited;
+    }
+    await closeOutput(state, ending.kind === 'threw' || state.result.outcome !== 'completed');
   },
 };
+
+/** Pipes for the job's output only when ioguard must see it; loaded only then. */
+async function openOutput(ctx: RunContext): Promise<RunState['output']> {
+  const tailMax = ctx.o.ping?.bodyMax ?? 0;
+  if (ctx.o.output !== 'on-failure' && tailMax === 0) return undefined;
+  const { JobOutput } = await import('../../output/job-output.ts');
+  return new JobOutput({ mode: ctx.o.output, tailMax });
+}
+
+/** chronic's rule: the held output is printed only if the run failed, timed out or was killed; the spill files go either way. */
+async function closeOutput(state: RunState, failed: boolean): Promise<void> {
+  const output = state.output;
+  if (!output) return;
+  if (!state.job?.released) return output.dispose();
+  try {
+    await output.finish(failed);
+  } catch (error) {
+    state.ctx.log.log('warn', 'output-failed', `could not pass on the job's output: ${(error as Error)?.message ?? String(error)}`, { error: String(error) });
+  }
+}
 
 /** Start the command behind the start latch, or say at once why it cannot start (127, 126). */
 async function startLatched(
   argv: string[],
   shown: readonly string[],
-  o: { cwd: string | undefined; env: NodeJS.ProcessEnv | undefined },
+  o: { cwd: string | undefined; env: NodeJS.ProcessEnv | undefined; stdio: JobStdio | undefined },
 ): Promise<SpawnedJob> {
   const command = shown[0] as string;
   const found = resolveCommand(command, o);

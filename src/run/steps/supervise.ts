@@ -25,6 +25,8 @@ export const superviseStep: Step = {
     const { pid, leaderStart } = job;
     openLatch(job.spawned.latch);
     job.released = true;
+    // --ping: /start once the job runs its own code, sent beside it, never in its way.
+    state.pinger?.start();
     const recordProblem = (message: string): void => {
       ctx.report(`ioguard: job "${ctx.name}": ${message}`, 'alert');
       ctx.log.log('warn', 'record-failed', message, {});
