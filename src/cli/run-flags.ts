@@ -5,6 +5,7 @@ import { normalizeRunOptions, type RunOptions } from '../run/options.ts';
 import { durationFlag, integerText, lastValue } from './flag-values.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { inFlagTerms } from './flag-errors.ts';
+import { parseByteSize } from '../util/byte-size.ts';
 import { GATE_OPTIONS, THRESHOLD_OPTIONS, gateFromFlags } from './gate-flags.ts';
 import { FLEET_FLAGS, fleetFromFlags } from './fleet-flags.ts';
 import { MONITOR_FLAGS, monitorFromFlags } from './monitor-flags.ts';
@@ -52,8 +53,10 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
   if (ionice !== undefined) o.ionice = ionice;
   const nice = lastValue(args.nice);
   if (nice !== undefined) o.nice = integerText(nice);
+  const bound = lastValue(args['bound-backlog']) ?? 'off';
   // --govern / --no-govern (yargs' negation; the last one given wins); absent: the default.
   o.govern = {
+    ...(bound === 'off' ? {} : { boundBacklogBytes: parseByteSize(bound, '--bound-backlog') }),
     maxPauseMs: durationFlag(args, 'max-pause') as number,
     lever: (lastValue(args['govern-lever']) ?? 'auto') as LeverChoice,
     ...(args.govern === undefined ? {} : { enabled: args.govern === true }),

@@ -1,5 +1,5 @@
 import { invalidOption } from '../errors/ioguard-error.ts';
-import { choice, milliseconds, percent } from '../util/validate.ts';
+import { choice, integer, milliseconds, percent } from '../util/validate.ts';
 import { LEVER_CHOICES, type LeverChoice } from './lever.ts';
 
 /** The governor: watches pressure while the job runs and pauses its process group when others suffer. */
@@ -26,9 +26,19 @@ export interface GovernOptions {
    * The cgroup levers need root; otherwise, or without the controller, SIGSTOP with the reason logged. Default 'auto'.
    */
   lever?: LeverChoice;
+  /**
+   * Hold the dirty + writeback backlog of the devices under `gate.path` to this many bytes while
+   * the job runs (strict_limit 1, max_bytes of /sys/class/bdi; root). It binds every writer of
+   * the device, not only the job: size it to the device (docs/governor.md). Off (undefined) by default.
+   */
+  boundBacklogBytes?: number;
 }
 
-export type NormalizedGovern = Required<GovernOptions>;
+export type NormalizedGovern = Required<Omit<GovernOptions, 'boundBacklogBytes'>> & { boundBacklogBytes: number | undefined };
+
+/** Smallest bound: one page (the kernel rounds max_bytes into a share of the dirty limit). */
+export const MIN_BACKLOG_BYTES = 4096;
+const MAX_BACKLOG_BYTES = 2 ** 50;
 
 export const GOVERN_DEFAULTS: Readonly<Omit<NormalizedGovern, 'enabled'>> = Object.freeze({
   maxIoPressure: 50,
@@ -39,6 +49,7 @@ export const GOVERN_DEFAULTS: Readonly<Omit<NormalizedGovern, 'enabled'>> = Obje
   minRunMs: 5000,
   intervalMs: 1000,
   lever: 'auto',
+  boundBacklogBytes: undefined,
 });
 
 export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultOn: boolean): NormalizedGovern {
@@ -57,6 +68,7 @@ export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultO
     minRunMs: ms('minRunMs', o.minRunMs, g.minRunMs),
     intervalMs: ms('intervalMs', o.intervalMs, g.intervalMs, 50),
     lever: choice('govern.lever', o.lever ?? g.lever, LEVER_CHOICES),
+    boundBacklogBytes: o.boundBacklogBytes === undefined ? undefined : integer('govern.boundBacklogBytes', o.boundBacklogBytes, MIN_BACKLOG_BYTES, MAX_BACKLOG_BYTES),
   };
   if (out.resumeBelow > out.maxIoPressure) throw invalidOption('govern.resumeBelow', out.resumeBelow, `at most maxIoPressure (${out.maxIoPressure})`);
   return out;

@@ -43,6 +43,8 @@ export interface HistoryEntry {
   pausedMs?: number | null;
   /** With --jitter: the delay waited before the lock (absent without --jitter). */
   jitterMs?: number;
+  /** The dirty + writeback bound (bytes) the run held on its device (--bound-backlog); null or absent when none. */
+  backlogBoundBytes?: number | null;
   /** The invocation's wrapper pid. */
   pid: number;
 }

@@ -15,7 +15,7 @@ export interface InvocationResult {
   errorCode: string | null;
   figures: Record<string, number | null> | null;
   deferral: { ms: number; heldBy: string[] } | null;
-  usage: { cpuSeconds: number | null; peakRssBytes: number | null; readBytes: number | null; writeBytes: number | null; pausedMs?: number | null } | null;
+  usage: { cpuSeconds: number | null; peakRssBytes: number | null; readBytes: number | null; writeBytes: number | null; pausedMs?: number | null; boundBytes?: number | null } | null;
   survivors: readonly unknown[];
   holder: { ageMs: number | null } | null;
 }
@@ -68,6 +68,7 @@ export function entryFor(
     writeBytes: result.usage?.writeBytes ?? null,
     pausedMs: result.usage?.pausedMs ?? null,
     ...(o.jitterMs === undefined ? {} : { jitterMs: o.jitterMs }),
+    backlogBoundBytes: result.usage?.boundBytes ?? null,
     ioPressure: o.ioPressure,
     pid: o.pid,
   };

@@ -8,6 +8,8 @@ export interface HistoryTotals {
   skips: Record<string, number>;
   deferredMs: number;
   cpuSeconds: number;
+  /** Time the governor held runs paused (absent in summaries written before it was counted). */
+  pausedMs?: number;
 }
 
 /** One hour of invocations, for "the last 24 h" without reading the whole history. */
@@ -31,6 +33,8 @@ export interface LastRun {
   writeBytes: number | null;
   /** Time the governor held it paused; null when not recorded. */
   pausedMs?: number | null;
+  /** The backlog bound it held (bytes); null when none. */
+  backlogBoundBytes?: number | null;
 }
 
 /**
@@ -69,7 +73,7 @@ const RECENT_IDS = 64;
 const HOURS_KEPT = 25;
 
 export function emptyTotals(): HistoryTotals {
-  return { outcomes: {}, skips: {}, deferredMs: 0, cpuSeconds: 0 };
+  return { outcomes: {}, skips: {}, deferredMs: 0, cpuSeconds: 0, pausedMs: 0 };
 }
 
 export function emptySummary(name: string): HistorySummary {
@@ -85,6 +89,7 @@ export function addToTotals(t: HistoryTotals, e: HistoryEntry): void {
   if (e.cause !== null) t.skips[e.cause] = (t.skips[e.cause] ?? 0) + 1;
   t.deferredMs += e.deferredMs || 0;
   t.cpuSeconds += e.cpuSeconds ?? 0;
+  t.pausedMs = (t.pausedMs ?? 0) + (e.pausedMs ?? 0);
 }
 
 /** Insert keeping ascending order; lines arrive nearly sorted, so this is O(1) in practice. */
@@ -113,6 +118,7 @@ export function foldEntry(s: HistorySummary, e: HistoryEntry, seen?: Set<string>
     if (!s.lastRun || e.end >= s.lastRun.end) s.lastRun = {
       start: e.start as number, end: e.end, durationMs: e.durationMs, exitCode: e.exitCode, outcome: e.outcome,
       cpuSeconds: e.cpuSeconds, peakRssBytes: e.peakRssBytes, readBytes: e.readBytes, writeBytes: e.writeBytes, pausedMs: e.pausedMs ?? null,
+      backlogBoundBytes: e.backlogBoundBytes ?? null,
     };
     if (e.outcome === 'completed' && (s.lastSuccessAt === null || e.end > s.lastSuccessAt)) s.lastSuccessAt = e.end;
     // Lines arrive in order of their end; a run's ending sets or extends the streaks.

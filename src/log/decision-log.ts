@@ -17,6 +17,8 @@ export type DecisionEvent =
   | 'replacing'
   | 'swept'
   | 'govern-lever'
+  | 'backlog-bound'
+  | 'backlog-restored'
   | 'signal-forwarded'
   | 'deferred'
   | 'deferral-ended'

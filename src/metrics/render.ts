@@ -61,6 +61,8 @@ export function renderJobMetrics(name: string, s: HistorySummary, f: Forecast, l
   one('ioguard_job_interval_seconds', 'gauge', 'Observed gap between invocations of the job (median).', f.intervalMs === null ? null : seconds(f.intervalMs));
   one('ioguard_job_forecast_ratio', 'gauge', 'p90 run duration divided by the observed interval; above 1 the schedule starts the job faster than it finishes.', f.ratio);
   one('ioguard_job_last_paused_seconds', 'gauge', 'Time the governor held the last run paused for pressure (0 when it was not paused).', last ? seconds(last.pausedMs ?? 0) : null);
+  one('ioguard_job_paused_seconds_total', 'counter', 'Time the governor held the job\'s runs paused for pressure.', seconds(s.totals.pausedMs ?? 0));
+  one('ioguard_job_last_backlog_bound_bytes', 'gauge', 'Dirty + writeback bound the last run held on its device with --bound-backlog (0 when none).', last ? (last.backlogBoundBytes ?? 0) : null);
   one('ioguard_job_last_cpu_seconds', 'gauge', 'CPU time of the last run that ran a command.', last?.cpuSeconds ?? null);
   one('ioguard_job_last_peak_rss_bytes', 'gauge', 'Largest resident memory of the last run\'s process group, as sampled.', last?.peakRssBytes ?? null);
   one('ioguard_job_last_read_bytes', 'gauge', 'Storage bytes read by the last run, as sampled.', last?.readBytes ?? null);

@@ -14,6 +14,8 @@ export interface RunUsage {
   writeBytes: number | null;
   /** Time the governor held the job paused; absent when the run was not governed. */
   pausedMs?: number;
+  /** The backlog bound (bytes) the run held on its device; absent when it held none. */
+  boundBytes?: number;
 }
 
 // Page size: 4 KiB on x86-64 and on the usual arm64 kernels; reading it would cost an exec.

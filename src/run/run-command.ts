@@ -4,6 +4,7 @@ import { createRunContext } from './context.ts';
 import { normalizeRunOptions, type RunOptions } from './options.ts';
 import { emptyResult, type RunResult } from './result.ts';
 import { runSteps, type Step } from './run-state.ts';
+import { backlogBoundStep } from './steps/backlog-bound.ts';
 import { fleetStep } from './steps/fleet.ts';
 import { governStep } from './steps/govern.ts';
 import { interruptedStep } from './steps/interrupted.ts';
@@ -27,6 +28,7 @@ const COMMAND_STEPS: readonly Step[] = [
   interruptedStep, // a signal while the locks were taken
   slotStep, // --slot: one heavy job at a time
   pressureGateStep, // skip, defer or throttle under I/O pressure
+  backlogBoundStep, // --bound-backlog: the --path device's writeback backlog, restored on every path
   priorityStep, // ionice/nice
   spawnStep, // its own process group, behind the start latch
   governStep, // the governor's lever (cgroup or SIGSTOP)
