@@ -15,7 +15,14 @@ export interface InvocationResult {
   errorCode: string | null;
   figures: Record<string, number | null> | null;
   deferral: { ms: number; heldBy: string[] } | null;
-  usage: { cpuSeconds: number | null; peakRssBytes: number | null; readBytes: number | null; writeBytes: number | null; pausedMs?: number | null; boundBytes?: number | null } | null;
+  usage: {
+    cpuSeconds: number | null;
+    peakRssBytes: number | null;
+    readBytes: number | null;
+    writeBytes: number | null;
+    pausedMs?: number | null;
+    boundBytes?: number | null;
+  } | null;
   survivors: readonly unknown[];
   holder: { ageMs: number | null } | null;
 }

@@ -60,6 +60,8 @@ export interface RunRecord {
   killAfterMs?: number;
   /** Set while the run defers, waits for a slot, or is paused for pressure. */
   hold?: RunHold | null;
+  /** Governed runs: the governor's pauses that ended in the last minute, [from, to] epoch ms (status's pace). */
+  pausedSpans?: Array<[number, number]>;
 }
 
 export type RecordRead =
@@ -70,6 +72,8 @@ export type RecordRead =
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isIdentity = (v: unknown): v is ProcessIdentity =>
   typeof v === 'object' && v !== null && isInt((v as ProcessIdentity).pid) && isInt((v as ProcessIdentity).starttime);
+
+const isSpan = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number');
 
 const isHold = (v: unknown): v is RunHold =>
   typeof v === 'object' && v !== null && typeof (v as RunHold).since === 'number' && Array.isArray((v as RunHold).signals);
@@ -112,6 +116,7 @@ export function parseRecord(text: string): RecordRead {
       ...(typeof r.killSignal === 'string' ? { killSignal: r.killSignal } : {}),
       ...(isInt(r.killAfterMs) && r.killAfterMs >= 0 ? { killAfterMs: r.killAfterMs } : {}),
       hold: isHold(r.hold) ? r.hold : null,
+      ...(Array.isArray(r.pausedSpans) ? { pausedSpans: r.pausedSpans.filter(isSpan) } : {}),
     },
   };
 }

@@ -9,6 +9,7 @@ import { Governor } from '../govern/governor.ts';
 import type { Lever } from '../govern/lever.ts';
 import { formatDuration } from '../util/duration.ts';
 import { JobUsage } from '../proc/job-usage.ts';
+import { PACE_WINDOW_MS } from '../govern/pace.ts';
 
 export interface SupervisorOptions {
   lock: HeldLock;
@@ -55,6 +56,7 @@ export class Supervisor {
     this.usage = new JobUsage(o.roots);
     if (o.govern?.enabled) {
       const { record, lock, log } = o;
+      record.pausedSpans = [];
       const governor: Governor = new Governor({
         pgid: o.pgid,
         ...(o.lever ? { lever: o.lever } : {}),
@@ -69,8 +71,11 @@ export class Supervisor {
           log?.log('info', 'paused', `paused for pressure (${governor.lever.describe()}, at most ${formatDuration(o.govern?.maxPauseMs ?? 0)}): ${p.signals.join(', ')}`, { signals: p.signals, maxPauseMs: o.govern?.maxPauseMs, lever: governor.lever.kind });
         },
         onResume: (r) => {
+          const t = o.now();
           record.hold = null;
-          record.updatedAt = o.now();
+          record.updatedAt = t;
+          // Only the last minute: status shows the share of it the job ran.
+          record.pausedSpans = [...(record.pausedSpans ?? []).filter(([, to]) => to > t - PACE_WINDOW_MS), [t - r.pausedMs, t]];
           lock.update(record, o.onRecordProblem);
           log?.log('info', 'resumed', `resumed after ${formatDuration(r.pausedMs)} (${r.reason}): ${r.signals.join(', ')}`, { pausedMs: r.pausedMs, reason: r.reason, signals: r.signals });
         },

@@ -10,6 +10,15 @@ const bytes = (n: number | null): string => (n === null ? '-' : formatBytes(n, '
 // Ages are whole seconds: a young row reads "<1s", not the "0ms" that would claim millisecond precision.
 const secs = (s: number | null): string => (s === null ? '-' : s < 1 ? '<1s' : formatDuration(s * 1000));
 
+/** The pace and the bound in force, when there are: `  [ran 80% of the last minute; backlog 8:0 <= 1.0M]`. */
+function pace(r: JobStatus): string {
+  const parts = [
+    ...(r.ranPercent === null ? [] : [`ran ${r.ranPercent}% of the last minute`]),
+    ...r.backlogBound.map((b) => `backlog ${b.device} <= ${bytes(b.bytes)}`),
+  ];
+  return parts.length === 0 ? '' : `  [${parts.join('; ')}]`;
+}
+
 /** The status table. D-state processes and stuck jobs are highlighted when `color` is on (a TTY). */
 export function formatStatusTable(rows: readonly JobStatus[], color: boolean): string {
   if (rows.length === 0) return 'No jobs.\n';
@@ -24,7 +33,7 @@ export function formatStatusTable(rows: readonly JobStatus[], color: boolean): s
     r.lastProgressSeconds === null ? '-' : `${secs(r.lastProgressSeconds)} ago`,
     r.cpuPercent === null ? '-' : r.cpuPercent.toFixed(1),
     bytes(r.memoryBytes),
-    (r.command || '-').slice(0, 80) + (r.note ? `  [${r.note}]` : ''),
+    (r.command || '-').slice(0, 80) + (r.note ? `  [${r.note}]` : '') + pace(r),
   ]);
   const paint = (text: string, r: JobStatus): string => (color && (r.procState === 'D' || r.state === 'stuck') ? `\x1b[1;31m${text}\x1b[0m` : text);
   const [header, ...lines] = tableLines(HEADERS, cells);

@@ -10,6 +10,9 @@ import { indexByGroup, isSameProcessAlive, scanProcesses, type ProcessSample } f
 import { readProcFile } from '../proc/read-file.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { cpuReading, measureUsage, type CpuReading } from './usage.ts';
+import { listBounds } from '../govern/backlog-bound.ts';
+import { boundInForce, type BoundLedger } from '../govern/bound-ledger.ts';
+import { ranPercent } from '../govern/pace.ts';
 
 export type JobState = 'running' | 'deferring' | 'waiting-slot' | 'paused' | 'waiting' | 'stuck' | 'orphaned' | 'overdue' | 'stale';
 
@@ -42,6 +45,10 @@ export interface JobStatus {
   /** When the hold began and when the run gives up (ISO); null when not held. */
   holdingSince: string | null;
   giveUpAt: string | null;
+  /** Governed runs: percent of the last minute the job ran, not paused by the governor; null when not governed. */
+  ranPercent: number | null;
+  /** The dirty + writeback bounds this run holds (--bound-backlog): device MAJ:MIN and the bound in force. */
+  backlogBound: Array<{ device: string; bytes: number }>;
 }
 
 export interface ListJobsOptions {
@@ -75,6 +82,7 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   const stats = scanProcesses(roots);
   const first = cpuReading(stats, scanStart, performance.now());
   const groups = indexByGroup(stats);
+  const bounds = listBounds(dir);
   const rows: JobStatus[] = [];
   for (const name of names.sort()) {
     const paths = jobPaths(dir, name);
@@ -102,6 +110,10 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
         const what = r.hold.kind === 'paused' ? 'paused for pressure' : r.hold.kind === 'slot' ? 'waiting for' : 'held by';
         row.note = `${what}: ${r.hold.signals.join(', ')}${r.hold.giveUpAt === null ? '' : `; gives up at ${row.giveUpAt}`}${typeof r.hold.lever === 'string' ? ` (${r.hold.lever})` : ''}`;
       }
+      if (wrapperAlive) {
+        row.backlogBound = boundsOf(bounds, r);
+        if (r.pausedSpans) row.ranPercent = ranPercent(r.startedAt, now, r.pausedSpans, r.hold?.kind === 'paused' ? r.hold.since : undefined);
+      }
       if (previous.kind === 'stuck') row.note = previous.survivedKill ? 'survived SIGKILL' : `no progress since ${new Date(previous.culprit.unchangedSince).toISOString()}`;
       rows.push(row);
     }
@@ -119,8 +131,17 @@ function blankRow(name: string, state: JobState, note: string | null): JobStatus
   return {
     name, state, phase: null, wrapperPid: null, jobPid: null, procState: null, wchan: null, ageSeconds: null,
     lastProgressSeconds: null, cpuPercent: null, memoryBytes: null, command: '', argv: [], startedAt: null, deadline: null, processes: [], note,
-    holding: [], holdingSince: null, giveUpAt: null,
+    holding: [], holdingSince: null, giveUpAt: null, ranPercent: null, backlogBound: [],
   };
+}
+
+/** The bounds a live run holds: its wrapper is among the ledger's holders, with the bound the device has now. */
+function boundsOf(ledgers: readonly BoundLedger[], r: RunRecord): JobStatus['backlogBound'] {
+  return ledgers.flatMap((l) => {
+    if (!l.holders.some((h) => h.job === r.name && h.pid === r.wrapper.pid && h.starttime === r.wrapper.starttime)) return [];
+    const bytes = boundInForce(l.holders, l.saved);
+    return bytes === undefined ? [] : [{ device: l.device, bytes }];
+  });
 }
 
 function recordRow(r: RunRecord, now: number): JobStatus {

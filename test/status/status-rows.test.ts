@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readPidStat } from '../../src/proc/processes.ts';
+import { ranPercent } from '../../src/govern/pace.ts';
 import { formatStatusTable } from '../../src/status/format-table.ts';
 import type { JobStatus } from '../../src/status/list-jobs.ts';
 import { cpuPercent } from '../../src/status/usage.ts';
@@ -97,11 +98,28 @@ describe('status rows', () => {
     }
   });
 
+  it('a governed row shows the share of the last minute it ran and the backlog bound in force', () => {
+    const row: JobStatus = {
+      name: 'paced', state: 'running', phase: 'running', wrapperPid: 1, jobPid: 2, procState: 'R', wchan: null, ageSeconds: 90,
+      lastProgressSeconds: 0, cpuPercent: null, memoryBytes: null, command: 'dd', argv: ['dd'], startedAt: null, deadline: null, processes: [], note: null,
+      holding: [], holdingSince: null, giveUpAt: null, ranPercent: 75, backlogBound: [{ device: '7:3', bytes: 1 << 20 }],
+    };
+    assert.match(formatStatusTable([row], false), /\[ran 75% of the last minute; backlog 7:3 <= 1\.0M\]/);
+  });
+
+  it('the pace counts the pauses that overlap the last minute, the one in progress too', () => {
+    const now = 1_000_000;
+    assert.equal(ranPercent(now - 120_000, now, [], undefined), 100);
+    assert.equal(ranPercent(now - 120_000, now, [[now - 90_000, now - 50_000]], undefined), 83);
+    assert.equal(ranPercent(now - 120_000, now, [[now - 30_000, now - 15_000]], now - 15_000), 50);
+    assert.equal(ranPercent(now - 20_000, now, [[now - 20_000, now - 10_000]], undefined), 50, 'a young run: the share of its own life');
+  });
+
   it('a row younger than a second reads "<1s" in the table, not "0ms"', () => {
     const row: JobStatus = {
       name: 'fresh', state: 'waiting', phase: null, wrapperPid: 1, jobPid: null, procState: null, wchan: null, ageSeconds: 0,
       lastProgressSeconds: null, cpuPercent: null, memoryBytes: null, command: 'true', argv: ['true'], startedAt: null, deadline: null, processes: [], note: null,
-      holding: [], holdingSince: null, giveUpAt: null,
+      holding: [], holdingSince: null, giveUpAt: null, ranPercent: null, backlogBound: [],
     };
     const table = formatStatusTable([row], false);
     assert.match(table, /\s<1s\s/);

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
+import { listBounds } from '../../src/govern/backlog-bound.ts';
+import { listJobs } from '../../src/status/list-jobs.ts';
+import { runIoguard, sandbox, startIoguard, type Sandbox } from '../helpers/cli.ts';
+import { needsRoot } from '../helpers/root.ts';
+
+type Setting = Omit<BdiLimits, 'maxBytes'>;
+
+describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop device and /sys/class/bdi writes') }, () => {
+  let dir = '';
+  let loop = '';
+  let mnt = '';
+  let majMin = '';
+  let found: BdiLimits | undefined;
+  let original: Setting | undefined;
+  let b: Sandbox;
+  const limits = (): BdiLimits => readBdiLimits(majMin, '/sys') as BdiLimits;
+  // max_bytes moves with the global dirty limit (free memory): compare the setting itself.
+  const setting = (): Setting => ({ strictLimit: limits().strictLimit, maxRatio: limits().maxRatio, maxRatioFine: limits().maxRatioFine });
+  const sysFile = (file: string): string => `/sys/class/bdi/${majMin}/${file}`;
+  const write = (file: string, value: string | number): void => writeFileSync(sysFile(file), String(value));
+  /** `ioguard run` with the governor on (and no gate: these tests are about the bound, not the machine's load). */
+  const args = (name: string, extra: string[], ...job: string[]): string[] =>
+    ['run', '--name', name, '--no-gate', '--govern', '--path', mnt, ...extra, '--', ...job];
+  /** A job that writes what the device's max_bytes and strict_limit read while it runs, then does `then`. */
+  const probe = (out: string, then = 'exit 0'): string[] => ['sh', '-c', `cat ${sysFile('strict_limit')} ${sysFile('max_bytes')} > ${out}; ${then}`];
+  const seen = (out: string): { strict: number; maxBytes: number } => {
+    const [strict, maxBytes] = readFileSync(out, 'utf8').trim().split('\n').map(Number);
+    return { strict: strict as number, maxBytes: maxBytes as number };
+  };
+  const nearly = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 64 * 1024, `max_bytes ${actual}, asked ${expected}`);
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ioguard-bound-step-'));
+    mnt = join(dir, 'mnt');
+    mkdirSync(mnt);
+    execFileSync('truncate', ['-s', '32M', join(dir, 'img')]);
+    execFileSync('mkfs.ext4', ['-q', '-F', join(dir, 'img')]);
+    // Direct I/O: a loop through the page cache would bound /tmp's disk too.
+    loop = execFileSync('losetup', ['--direct-io=on', '-f', '--show', join(dir, 'img')], { encoding: 'utf8' }).trim();
+    execFileSync('mount', [loop, mnt]);
+    majMin = readFileSync(`/sys/block/${loop.replace('/dev/', '')}/dev`, 'utf8').trim();
+    // Loop devices keep bdi settings across detach: start from the kernel's defaults, put back what was there.
+    found = limits();
+    write('strict_limit', 0);
+    write('max_ratio', 100);
+    original = setting();
+    b = sandbox();
+  });
+  after(() => {
+    if (found) {
+      write('max_ratio_fine', found.maxRatioFine ?? found.maxRatio * 10_000);
+      write('strict_limit', found.strictLimit ? 1 : 0);
+    }
+    try {
+      execFileSync('umount', [mnt]);
+    } catch {}
+    if (loop) execFileSync('losetup', ['-d', loop]);
+    b?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a completed job ran under the bound on its --path device, and the device is restored after', async () => {
+    const out = join(b.dir, 'completed');
+    const r = await runIoguard(args('completed', ['--bound-backlog', '256K'], ...probe(out)), { env: b.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(seen(out).strict, 1);
+    nearly(seen(out).maxBytes, 256 << 10);
+    assert.deepEqual(setting(), original);
+    assert.deepEqual(listBounds(b.lockDir), []);
+    const line = b.events().find((e) => e.event === 'backlog-bound' && e.device === majMin);
+    assert.match(String(line?.msg), /held to 256\.0 KiB .*was strict_limit 0, max_ratio 100/);
+  });
+
+  it('a failed job: the bound is released too', async () => {
+    const out = join(b.dir, 'failed');
+    const r = await runIoguard(args('failed', ['--bound-backlog', '1M'], ...probe(out, 'exit 3')), { env: b.env });
+    assert.equal(r.code, 3);
+    nearly(seen(out).maxBytes, 1 << 20);
+    assert.deepEqual(setting(), original);
+  });
+
+  it('a timed-out job: the bound is released too', async () => {
+    const out = join(b.dir, 'timed-out');
+    const r = await runIoguard(args('timed-out', ['--bound-backlog', '1M', '--timeout', '1s', '--kill-after', '1s'], ...probe(out, 'sleep 30')), { env: b.env });
+    assert.equal(r.code, 124);
+    assert.equal(seen(out).strict, 1);
+    assert.deepEqual(setting(), original);
+  });
+
+  it('a SIGKILLed wrapper leaves the bound; the next run, bounded or not, restores the device', async () => {
+    const out = join(b.dir, 'killed');
+    const child = startIoguard(args('killed', ['--bound-backlog', '1M'], ...probe(out, 'sleep 30')), { env: b.env, detached: true });
+    await waitFor(() => { try { return seen(out).strict === 1; } catch { return false; } });
+    child.kill('SIGKILL');
+    await child.exited;
+    assert.equal(limits().strictLimit, true, 'nothing ran to restore it');
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {}
+    const r = await runIoguard(['run', '--name', 'next', '--no-gate', '--', 'true'], { env: b.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(setting(), original);
+    assert.ok(b.events().some((e) => e.event === 'backlog-restored' && e.device === majMin));
+  });
+
+  it('two concurrent jobs on one device: the first to end leaves the bound, the second restores it; status shows it', async () => {
+    const gate = join(b.dir, 'release-long');
+    const long = startIoguard(args('long', ['--bound-backlog', '1M'], 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done`), { env: b.env });
+    await waitFor(() => listBounds(b.lockDir).some((l) => l.holders.length === 1));
+    const rows = await listJobs({ lockDir: b.lockDir, usage: false });
+    assert.deepEqual(rows.find((r) => r.name === 'long')?.backlogBound, [{ device: majMin, bytes: 1 << 20 }]);
+    const short = await runIoguard(args('short', ['--bound-backlog', '1M'], 'true'), { env: b.env });
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(limits().strictLimit, true, 'long still runs: the bound stays');
+    writeFileSync(gate, '');
+    assert.equal((await long.done).code, 0);
+    assert.deepEqual(setting(), original);
+  });
+
+  it('--no-govern, or no --bound-backlog: the device is left as it is', async () => {
+    for (const [name, extra] of [['no-govern', ['--no-govern', '--bound-backlog', '1M']], ['no-flag', []]] as const) {
+      const out = join(b.dir, name);
+      const argv = ['run', '--name', name, '--no-gate', '--path', mnt, ...extra, '--', ...probe(out)];
+      const r = await runIoguard(argv, { env: b.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(seen(out).strict, 0, name);
+      assert.deepEqual(setting(), original);
+    }
+  });
+
+  it('without --path there is nothing to bound: one log line, and the job runs', async () => {
+    const r = await runIoguard(['run', '--name', 'no-path', '--no-gate', '--govern', '--bound-backlog', '1M', '--', 'true'], { env: b.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(b.events().filter((e) => e.job === 'no-path' && e.event === 'backlog-bound' && /nothing to bound/.test(String(e.msg))).length, 1);
+  });
+});
+
+describe('--bound-backlog values', () => {
+  it('a size that is not one is refused with one line naming the flag', async () => {
+    const b = sandbox();
+    try {
+      const r = await runIoguard(['run', '--no-gate', '--bound-backlog', 'lots', '--', 'true'], { env: b.env });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--bound-backlog/);
+      const tiny = await runIoguard(['run', '--no-gate', '--bound-backlog', '12', '--', 'true'], { env: b.env });
+      assert.equal(tiny.code, 2);
+      assert.match(tiny.stderr, /--bound-backlog/);
+    } finally {
+      b.cleanup();
+    }
+  });
+});
+
+async function waitFor(ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
