@@ -75,7 +75,7 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     assert.deepEqual(setting(), original);
     assert.deepEqual(listBounds(b.lockDir), []);
     const line = b.events().find((e) => e.event === 'backlog-bound' && e.device === majMin);
-    assert.match(String(line?.msg), /held to 256\.0 KiB .*was strict_limit 0, max_ratio 100/);
+    assert.match(String(line?.msg), /held to 256 KiB \(strict_limit 1, max_bytes 262144\).*was strict_limit 0, max_ratio 100/);
   });
 
   it('a failed job: the bound is released too', async () => {
