@@ -74,4 +74,20 @@ describe('the metrics the alert rules need', () => {
     foldEntry(s, entry({ at: 1_790_000_500_000, durationMs: 100_000 }));
     assert.equal(value(render(s), 'ioguard_job_last_paused_seconds'), 0);
   });
+
+  it('paused seconds add up over the history\'s runs; lines without pausedMs count 0', () => {
+    const s = emptySummary('db');
+    foldEntry(s, entry({ at: 1_790_000_000_000, durationMs: 100_000, pausedMs: 40_000 }));
+    foldEntry(s, entry({ at: 1_790_000_500_000, durationMs: 100_000 }));
+    foldEntry(s, entry({ at: 1_790_001_000_000, durationMs: 100_000, pausedMs: 2_500 }));
+    assert.equal(value(render(s), 'ioguard_job_paused_seconds_total'), 42.5);
+  });
+
+  it('the last run\'s backlog bound is written in bytes, 0 for a run without one', () => {
+    const s = emptySummary('db');
+    foldEntry(s, entry({ at: 1_790_000_000_000, durationMs: 100_000, backlogBoundBytes: 1 << 20 }));
+    assert.equal(value(render(s), 'ioguard_job_last_backlog_bound_bytes'), 1 << 20);
+    foldEntry(s, entry({ at: 1_790_000_500_000, durationMs: 100_000 }));
+    assert.equal(value(render(s), 'ioguard_job_last_backlog_bound_bytes'), 0);
+  });
 });

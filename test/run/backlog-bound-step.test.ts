@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
 import { listBounds } from '../../src/govern/backlog-bound.ts';
+import { historyPaths } from '../../src/history/paths.ts';
 import { listJobs } from '../../src/status/list-jobs.ts';
 import { runIoguard, sandbox, startIoguard, type Sandbox } from '../helpers/cli.ts';
 import { needsRoot } from '../helpers/root.ts';
@@ -74,6 +75,8 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     nearly(seen(out).maxBytes, 256 << 10);
     assert.deepEqual(setting(), original);
     assert.deepEqual(listBounds(b.lockDir), []);
+    const history = readFileSync(historyPaths(b.lockDir, 'completed').history, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(history.at(-1)?.backlogBoundBytes, 256 << 10);
     const line = b.events().find((e) => e.event === 'backlog-bound' && e.device === majMin);
     assert.match(String(line?.msg), /held to 256 KiB \(strict_limit 1, max_bytes 262144\).*was strict_limit 0, max_ratio 100/);
   });
@@ -115,7 +118,9 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     const long = startIoguard(args('long', ['--bound-backlog', '1M'], 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done`), { env: b.env });
     await waitFor(() => listBounds(b.lockDir).some((l) => l.holders.length === 1));
     const rows = await listJobs({ lockDir: b.lockDir, usage: false });
-    assert.deepEqual(rows.find((r) => r.name === 'long')?.backlogBound, [{ device: majMin, bytes: 1 << 20 }]);
+    const row = rows.find((r) => r.name === 'long');
+    assert.deepEqual(row?.backlogBound, [{ device: majMin, bytes: 1 << 20 }]);
+    assert.equal(typeof row?.ranPercent, 'number', 'a governed run has a pace');
     const short = await runIoguard(args('short', ['--bound-backlog', '1M'], 'true'), { env: b.env });
     assert.equal(short.code, 0, short.stderr);
     assert.equal(limits().strictLimit, true, 'long still runs: the bound stays');
