@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
 import { listBounds } from '../../src/govern/backlog-bound.ts';
 import { historyPaths } from '../../src/history/paths.ts';
-import { listJobs } from '../../src/status/list-jobs.ts';
+import { listJobs, type JobStatus } from '../../src/status/list-jobs.ts';
 import { runIoguard, sandbox, startIoguard, type Sandbox } from '../helpers/cli.ts';
 import { needsRoot } from '../helpers/root.ts';
 
@@ -117,8 +117,12 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     const gate = join(b.dir, 'release-long');
     const long = startIoguard(args('long', ['--bound-backlog', '1M'], 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done`), { env: b.env });
     await waitFor(() => listBounds(b.lockDir).some((l) => l.holders.length === 1));
-    const rows = await listJobs({ lockDir: b.lockDir, usage: false });
-    const row = rows.find((r) => r.name === 'long');
+    // The pace appears with the supervisor's first record write, a moment after the bound.
+    let row: JobStatus | undefined;
+    for (let i = 0; i < 100 && row?.ranPercent == null; i++) {
+      row = (await listJobs({ lockDir: b.lockDir, usage: false })).find((r) => r.name === 'long');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual(row?.backlogBound, [{ device: majMin, bytes: 1 << 20 }]);
     assert.equal(typeof row?.ranPercent, 'number', 'a governed run has a pace');
     const short = await runIoguard(args('short', ['--bound-backlog', '1M'], 'true'), { env: b.env });
