@@ -48,6 +48,8 @@ export interface RunState<R extends RunResult = RunResult> {
   output: JobOutput | undefined;
   /** --jitter: the delay waited before the lock (jitter step), for the history line. */
   jitterMs: number | undefined;
+  /** --jitter: the file that shows the wait in status, removed when the step exits. */
+  jitterFile: string | undefined;
 }
 
 /** A step of any run, command or function. */
@@ -83,6 +85,7 @@ export async function runSteps<R extends RunResult>(ctx: RunContext, result: R, 
     pinger: undefined,
     output: undefined,
     jitterMs: undefined,
+    jitterFile: undefined,
   };
   try {
     await runPipeline(state, steps);

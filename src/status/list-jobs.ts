@@ -13,8 +13,10 @@ import { cpuReading, measureUsage, type CpuReading } from './usage.ts';
 import { listBounds } from '../govern/backlog-bound.ts';
 import { boundInForce, type BoundLedger } from '../govern/bound-ledger.ts';
 import { ranPercent } from '../govern/pace.ts';
+import { readJitterWaits, type JitterWait } from '../jitter/jitter-wait.ts';
+import { formatDuration } from '../util/duration.ts';
 
-export type JobState = 'running' | 'deferring' | 'waiting-slot' | 'paused' | 'waiting' | 'stuck' | 'orphaned' | 'overdue' | 'stale';
+export type JobState = 'running' | 'deferring' | 'waiting-slot' | 'paused' | 'waiting' | 'jittering' | 'stuck' | 'orphaned' | 'overdue' | 'stale';
 
 /** One row of `ioguard status`; field names are stable (the --json output). */
 export interface JobStatus {
@@ -67,17 +69,19 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   const roots = resolveRoots(options.procRoot ? { procRoot: options.procRoot } : {});
   const now = (options.now ?? Date.now)();
   const dir = resolveLockDir(options.lockDir, { env: process.env, uid: process.getuid?.() ?? 0 });
-  let names: string[];
+  let files: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    files = readdirSync(dir);
   } catch (error) {
     // No folder yet means no jobs; a folder we cannot read must not pass for an empty one.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
     throw new IoguardError('ERR_LOCK_DIR', `lock folder ${dir}: cannot read it (${code ?? String(error)})`, { cause: error });
   }
-  if (options.name !== undefined) names = names.filter((n) => n === options.name);
   const bootId = readBootId(roots);
+  const jittering = readJitterWaits(dir, files, bootId, roots);
+  let names = [...new Set([...files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)), ...jittering.map((w) => w.name)])];
+  if (options.name !== undefined) names = names.filter((n) => n === options.name);
   const scanStart = performance.now();
   const stats = scanProcesses(roots);
   const first = cpuReading(stats, scanStart, performance.now());
@@ -86,6 +90,7 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   const rows: JobStatus[] = [];
   for (const name of names.sort()) {
     const paths = jobPaths(dir, name);
+    for (const w of jittering.filter((j) => j.name === name)) rows.push(jitterRow(w, now));
     const read = readRecord(paths.record);
     if (read.kind === 'missing') continue;
     if (read.kind === 'corrupt') {
@@ -125,6 +130,20 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   }
   if (options.usage !== false) await addUsage(rows, first, roots);
   return rows;
+}
+
+/** A wrapper waiting out --jitter: no lock yet, so no record; its own small file says when it goes on. */
+function jitterRow(w: JitterWait, now: number): JobStatus {
+  const at = new Date(w.until).toISOString();
+  return {
+    ...blankRow(w.name, 'jittering', `waiting out --jitter ${formatDuration(w.windowMs)}; takes the lock at ${at}`),
+    wrapperPid: w.pid,
+    ageSeconds: Math.round((now - w.since) / 1000),
+    command: w.argv.join(' '),
+    argv: w.argv,
+    holding: ['--jitter'],
+    holdingSince: new Date(w.since).toISOString(),
+  };
 }
 
 function blankRow(name: string, state: JobState, note: string | null): JobStatus {
