@@ -27,10 +27,11 @@ for (const example of ['croner', 'node-cron']) {
   describe(`examples/${example}.ts`, () => {
     it('runs one body at a time, skips the ticks in between, and shows in ioguard status while it runs', async () => {
       const file = new URL(`../../examples/${example}.ts`, import.meta.url).pathname;
-      const child = spawn(process.execPath, ['--import', 'tsx', file, '5'], { env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // 8 s: room for a few status samples during a 3 s body even when the machine is loaded.
+      const child = spawn(process.execPath, ['--import', 'tsx', file, '8'], { env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
       const done = finished(child);
       const seen: Array<Record<string, unknown>> = [];
-      const deadline = Date.now() + 6000;
+      const deadline = Date.now() + 12_000;
       while (Date.now() < deadline && child.exitCode === null) {
         const status = await runIoguard(['status', '--json', 'report'], { env: box.env });
         assert.equal(status.code, 0, status.stderr);
