@@ -3,7 +3,7 @@ import { HIDDEN, invalidOption } from '../errors/ioguard-error.ts';
 /** `ping` of runCommand: the check's URL, or the URL with its bounds. */
 export interface PingOptions {
   url: string;
-  /** The longest one ping may take, all attempts included. Default 5 s. */
+  /** The longest one attempt may take (3 attempts: worst case 3 × timeout + ~1 s of backoff). Default 5 s. */
   timeoutMs?: number;
   /** The most bytes of the job's output sent in a ping's body (its tail). Default 10 KB. */
   bodyMax?: number;
