@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseUptimeMs } from '../../src/history/invoked-at.ts';
+import { invocationTime, parseUptimeMs } from '../../src/history/invoked-at.ts';
 import { runIoguard, sandboxes } from '../helpers/cli.ts';
 
 const box = sandboxes();
@@ -29,5 +31,43 @@ describe('history\'s `at`', () => {
   it('/proc/uptime is read to the centisecond', () => {
     assert.equal(parseUptimeMs('2509.91 701.92\n'), 2_509_910);
     assert.equal(parseUptimeMs('garbage'), undefined);
+  });
+
+  describe('invocationTime, on a fixture /proc and an injected clock', () => {
+    /** A procRoot whose uptime is 1000.00 s and whose stat for this pid started `ageMs` before that. */
+    function fixtureRoot(ageMs: number): { procRoot: string; done: () => void } {
+      const procRoot = mkdtempSync(join(tmpdir(), 'ioguard-invoked-at-'));
+      mkdirSync(join(procRoot, String(process.pid)));
+      writeFileSync(join(procRoot, 'uptime'), '1000.00 1800.00\n');
+      const ticks = (1_000_000 - ageMs) / 10;
+      writeFileSync(join(procRoot, String(process.pid), 'stat'), `${process.pid} (node) S 1 ${process.pid} ${process.pid} 0 -1 4194560 0 0 0 0 3 5 0 0 20 0 1 0 ${ticks} 5472256 190 0\n`);
+      return { procRoot, done: () => rmSync(procRoot, { recursive: true, force: true }) };
+    }
+    // Years before the real clock: an implementation reading the real clock cannot land on it.
+    const NOW = 1_500_000_010_000;
+
+    it('is the fork time, the injected now minus the process age, when the process is fresh', () => {
+      const root = fixtureRoot(10_000);
+      try {
+        assert.equal(invocationTime(NOW - 9_500, root, () => NOW), NOW - 10_000);
+      } finally {
+        root.done();
+      }
+    });
+
+    it('is the moment asked for when the process is older than the invocation window', () => {
+      const root = fixtureRoot(120_000);
+      try {
+        assert.equal(invocationTime(NOW - 500, root, () => NOW), NOW - 500);
+      } finally {
+        root.done();
+      }
+    });
+
+    it('is the moment asked for when /proc cannot be read', () => {
+      const root = fixtureRoot(10_000);
+      root.done();
+      assert.equal(invocationTime(NOW - 500, root, () => NOW), NOW - 500);
+    });
   });
 });
