@@ -2,14 +2,14 @@ import { hostname } from 'node:os';
 import { takeJobLock, type LockOutcome } from '../lock/acquire.ts';
 import { ensureLockDir, resolveLockDir } from '../lock/lock-dir.ts';
 import type { RunRecord } from '../lock/record.ts';
-import { openDecisionLog, silentLog, type DecisionEvent, type DecisionLog } from '../log/decision-log.ts';
+import { openDecisionLog, silentLog, type DecisionEvent, type DecisionLevel, type DecisionLog } from '../log/decision-log.ts';
 import { resolveLogFile } from '../log/log-path.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
 import { Interrupts } from './interrupts.ts';
 import type { NormalizedRunOptions } from './options.ts';
-import type { RunResult } from './result.ts';
+import type { RunOutcome, RunResult } from './result.ts';
 import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 
@@ -120,4 +120,32 @@ export function skippedByInterrupt(ctx: RunContext, result: RunResult): boolean 
   result.exitCode = SIGNAL_EXIT_BASE + signalNumber(signal);
   ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
   return true;
+}
+
+/** How a run that does not start ends: its result, the one line said, and its decision-log entry. */
+export interface NotStarted {
+  outcome: RunOutcome;
+  reason: string;
+  exitCode: number;
+  /** The line said; default `ioguard: job "NAME" skipped: REASON`. */
+  line?: string;
+  kind?: 'alert' | 'info';
+  level?: DecisionLevel;
+  event?: DecisionEvent;
+  fields: Record<string, unknown>;
+}
+
+/** Fill `result` for a run that does not start (a skip or a refusal) and say so, in one place for every step. */
+export function notStarted(ctx: RunContext, result: RunResult, n: NotStarted): void {
+  result.outcome = n.outcome;
+  result.reason = n.reason;
+  result.exitCode = n.exitCode;
+  ctx.report(n.line ?? `ioguard: job "${ctx.name}" skipped: ${n.reason}`, n.kind ?? 'info');
+  ctx.log.log(n.level ?? 'info', n.event ?? 'skipped', n.reason, n.fields);
+}
+
+/** A skip's status: 128+N when a signal ended the wait, else the skip exit code. */
+export function skipStatus(ctx: RunContext, interrupted: boolean): number {
+  const signal = ctx.interrupts.received;
+  return interrupted && signal ? SIGNAL_EXIT_BASE + signalNumber(signal) : ctx.o.skipExitCode;
 }

@@ -1,11 +1,9 @@
-import { SIGNAL_EXIT_BASE } from '../../errors/exit-codes.ts';
 import { describeHoldings, holdingText } from '../../gate/holding.ts';
 import { passGate } from '../../gate/pressure-gate.ts';
 import { clearStarvation, starvationPath } from '../../gate/starvation.ts';
 import type { HeldLock } from '../../lock/held-lock.ts';
 import type { RunRecord } from '../../lock/record.ts';
-import { signalNumber } from '../../terminate/signal-group.ts';
-import type { RunContext } from '../context.ts';
+import { notStarted, skipStatus, type RunContext } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { held, type RunState, type Step } from '../run-state.ts';
 import { noteStarved } from './starved.ts';
@@ -59,12 +57,10 @@ async function passPressureGate(
   if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy };
   record.phase = 'starting';
   if (gate.action === 'skip') {
-    const received = ctx.interrupts.received;
-    result.outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
-    result.reason = gate.interrupted ? `interrupted by ${received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;
-    result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
-    ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
-    ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
+    const reason = gate.interrupted ? `interrupted by ${ctx.interrupts.received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;
+    const exitCode = skipStatus(ctx, gate.interrupted);
+    const outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
+    notStarted(ctx, result, { outcome, reason, exitCode, fields: { figures: gate.figures, deferredMs: gate.deferredMs, exitCode } });
     if (!gate.interrupted) noteStarved(ctx, describeHoldings(gate.holdings), gate.figures);
     return undefined;
   }
