@@ -48,6 +48,8 @@ export interface RunState<R extends RunResult = RunResult> {
   output: JobOutput | undefined;
   /** --jitter: the delay waited before the lock (jitter step), for the history line. */
   jitterMs: number | undefined;
+  /** The starvation line when this run's skip passed --starve-after (noteStarved), for the ping. */
+  starved: string | undefined;
 }
 
 /** A step of any run, command or function. */
@@ -83,6 +85,7 @@ export async function runSteps<R extends RunResult>(ctx: RunContext, result: R, 
     pinger: undefined,
     output: undefined,
     jitterMs: undefined,
+    starved: undefined,
   };
   try {
     await runPipeline(state, steps);

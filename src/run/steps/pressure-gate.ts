@@ -1,10 +1,7 @@
 import { describeHoldings, holdingText } from '../../gate/holding.ts';
 import { passGate } from '../../gate/pressure-gate.ts';
 import { clearStarvation, starvationPath } from '../../gate/starvation.ts';
-import type { HeldLock } from '../../lock/held-lock.ts';
-import type { RunRecord } from '../../lock/record.ts';
-import { notStarted, skipStatus, type RunContext } from '../context.ts';
-import type { RunResult } from '../result.ts';
+import { notStarted, skipStatus } from '../context.ts';
 import { held, type RunState, type Step } from '../run-state.ts';
 import { noteStarved } from './starved.ts';
 
@@ -16,22 +13,17 @@ import { noteStarved } from './starved.ts';
 export const pressureGateStep: Step = {
   name: 'pressure gate',
   async enter(state) {
-    const { lock, record } = held(state);
     const budget = Math.max(0, state.ctx.o.gate.deferMaxMs - state.slotWaitedMs);
-    const verdict = await passPressureGate(state.ctx, lock, record, state.result, budget);
+    const verdict = await passPressureGate(state, budget);
     if (!verdict) return 'stop';
     state.gate = verdict;
     return 'proceed';
   },
 };
 
-async function passPressureGate(
-  ctx: RunContext,
-  lock: HeldLock,
-  record: RunRecord,
-  result: RunResult,
-  budget: number,
-): Promise<RunState['gate']> {
+async function passPressureGate(state: RunState, budget: number): Promise<RunState['gate']> {
+  const { ctx, result } = state;
+  const { lock, record } = held(state);
   const { o, now } = ctx;
   if (!o.gate.enabled) {
     clearStarvation(starvationPath(ctx.lockDir, ctx.name));
@@ -42,9 +34,9 @@ async function passPressureGate(
     now,
     log: ctx.log,
     signal: ctx.interrupts.signal,
-    onDeferring: (state) => {
+    onDeferring: (d) => {
       record.phase = 'deferring';
-      record.hold = { kind: 'pressure', since: state.since, giveUpAt: state.giveUpAt, signals: state.holdings.map(holdingText) };
+      record.hold = { kind: 'pressure', since: d.since, giveUpAt: d.giveUpAt, signals: d.holdings.map(holdingText) };
       record.updatedAt = now();
       lock.update(record);
     },
@@ -61,7 +53,7 @@ async function passPressureGate(
     const exitCode = skipStatus(ctx, gate.interrupted);
     const outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
     notStarted(ctx, result, { outcome, reason, exitCode, fields: { figures: gate.figures, deferredMs: gate.deferredMs, exitCode } });
-    if (!gate.interrupted) noteStarved(ctx, describeHoldings(gate.holdings), gate.figures);
+    if (!gate.interrupted) noteStarved(state, describeHoldings(gate.holdings), gate.figures);
     return undefined;
   }
   clearStarvation(starvationPath(ctx.lockDir, ctx.name));

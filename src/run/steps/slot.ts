@@ -19,7 +19,7 @@ export const slotStep: Step = {
     state.slotWaitedMs = got.waitedMs;
     if (got.proceed) return 'proceed';
     // A slot that stays busy tick after tick starves the job as surely as pressure does.
-    if (ctx.interrupts.received === null) noteStarved(ctx, `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`, null);
+    if (ctx.interrupts.received === null) noteStarved(state, `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`, null);
     return 'stop';
   },
 };
