@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { invalidOption } from '../errors/ioguard-error.ts';
 import { abortableSleep } from '../util/jitter.ts';
+import { choice, milliseconds } from '../util/validate.ts';
 
 /** `random`: a new delay every run (systemd's RandomizedDelaySec=); `host`: the same on a host every run (FixedRandomDelay=). */
 export const JITTER_SEEDS = ['random', 'host'] as const;
@@ -15,11 +15,9 @@ export interface JitterOptions {
 }
 
 export function normalizeJitter(windowMs: unknown, seed: unknown, option = 'jitterMs'): JitterOptions | undefined {
-  if (seed !== undefined && !JITTER_SEEDS.includes(seed as JitterSeed)) throw invalidOption('jitterSeed', seed, `one of ${JITTER_SEEDS.join(', ')}`);
-  if (windowMs === undefined) return undefined;
-  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) throw invalidOption(option, windowMs, 'a number of milliseconds >= 0');
-  if (windowMs === 0) return undefined;
-  return { windowMs: Math.round(windowMs), seed: (seed as JitterSeed | undefined) ?? 'random' };
+  const checkedSeed = seed === undefined ? 'random' : choice('jitterSeed', seed, JITTER_SEEDS);
+  const window = milliseconds(option, windowMs, undefined);
+  return window === undefined || window === 0 ? undefined : { windowMs: window, seed: checkedSeed };
 }
 
 /**

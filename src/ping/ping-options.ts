@@ -1,4 +1,5 @@
 import { HIDDEN, invalidOption } from '../errors/ioguard-error.ts';
+import { integer, milliseconds } from '../util/validate.ts';
 
 /** `ping` of runCommand: the check's URL, or the URL with its bounds. */
 export interface PingOptions {
@@ -26,11 +27,9 @@ export function normalizePing(value: PingOptions | string | undefined, option = 
   const o: PingOptions = typeof value === 'string' ? { url: value } : value;
   if (typeof o !== 'object' || o === null) throw invalidOption(option, value, 'a URL or { url, timeoutMs, bodyMax }');
   checkUrl(o.url, option);
-  const timeoutMs = o.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > 300_000) throw invalidOption(`${option}.timeoutMs`, timeoutMs, 'a number of milliseconds from 1 to 300000');
-  const bodyMax = o.bodyMax ?? DEFAULT_PING_BODY_MAX;
-  if (!Number.isInteger(bodyMax) || bodyMax < 0 || bodyMax > PING_BODY_LIMIT) throw invalidOption(`${option}.bodyMax`, bodyMax, `an integer number of bytes from 0 to ${PING_BODY_LIMIT}`);
-  return { url: o.url, timeoutMs: Math.round(timeoutMs), bodyMax };
+  const timeoutMs = milliseconds(`${option}.timeoutMs`, o.timeoutMs, DEFAULT_PING_TIMEOUT_MS, { min: 1, max: 300_000 });
+  const bodyMax = o.bodyMax === undefined ? DEFAULT_PING_BODY_MAX : integer(`${option}.bodyMax`, o.bodyMax, 0, PING_BODY_LIMIT);
+  return { url: o.url, timeoutMs, bodyMax };
 }
 
 function checkUrl(url: unknown, option: string): void {
