@@ -6,7 +6,7 @@ import { openDecisionLog, silentLog, type DecisionEvent, type DecisionLevel, typ
 import { resolveLogFile } from '../log/log-path.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
-import { selfIdentity } from '../proc/self.ts';
+import { selfIdentity, type SelfIdentity } from '../proc/self.ts';
 import { Interrupts } from './interrupts.ts';
 import type { NormalizedRunOptions } from './options.ts';
 import type { RunOutcome, RunResult } from './result.ts';
@@ -27,6 +27,8 @@ export interface RunContext {
   bootId: string;
   /** When this invocation began (its history line's `at`). */
   invokedAt: number;
+  /** This process's pid and start time, read once from /proc/self/stat for the record, waiter file and history. */
+  self: SelfIdentity;
   /** End of the run: close the decision log and stop listening for signals. */
   close: () => void;
 }
@@ -62,6 +64,7 @@ export async function createRunContext(name: string, argv: readonly string[], o:
     lockDir,
     bootId: readBootId(roots),
     invokedAt,
+    self: selfIdentity(roots),
     close: () => {
       opened.log.close();
       interrupts.dispose();
@@ -83,6 +86,7 @@ export function takeLockFor(ctx: RunContext): Promise<LockOutcome> {
     now: ctx.now,
     signal: ctx.interrupts.signal,
     argv: ctx.argv,
+    self: ctx.self,
     onEvent: (event, fields) => ctx.log.log(event === 'overdue' ? 'warn' : 'info', event as DecisionEvent, event, fields),
     report: (line) => ctx.report(line, 'alert'),
   });
@@ -97,7 +101,7 @@ export function newRecord(ctx: RunContext): RunRecord {
     phase: 'starting',
     bootId: ctx.bootId,
     host: hostname(),
-    wrapper: selfIdentity(ctx.roots),
+    wrapper: { ...ctx.self },
     job: null,
     argv: [...ctx.argv],
     startedAt: t,

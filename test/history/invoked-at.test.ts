@@ -34,14 +34,11 @@ describe('history\'s `at`', () => {
   });
 
   describe('invocationTime, on a fixture /proc and an injected clock', () => {
-    /** A procRoot whose uptime is 1000.00 s and whose stat for this pid started `ageMs` before that. */
-    function fixtureRoot(ageMs: number): { procRoot: string; done: () => void } {
+    /** A procRoot whose uptime is 1000.00 s, and this process's start time `ageMs` before that (as /proc/self/stat says it). */
+    function fixtureRoot(ageMs: number): { procRoot: string; self: { starttime: number }; done: () => void } {
       const procRoot = mkdtempSync(join(tmpdir(), 'ioguard-invoked-at-'));
-      mkdirSync(join(procRoot, String(process.pid)));
       writeFileSync(join(procRoot, 'uptime'), '1000.00 1800.00\n');
-      const ticks = (1_000_000 - ageMs) / 10;
-      writeFileSync(join(procRoot, String(process.pid), 'stat'), `${process.pid} (node) S 1 ${process.pid} ${process.pid} 0 -1 4194560 0 0 0 0 3 5 0 0 20 0 1 0 ${ticks} 5472256 190 0\n`);
-      return { procRoot, done: () => rmSync(procRoot, { recursive: true, force: true }) };
+      return { procRoot, self: { starttime: (1_000_000 - ageMs) / 10 }, done: () => rmSync(procRoot, { recursive: true, force: true }) };
     }
     // Years before the real clock: an implementation reading the real clock cannot land on it.
     const NOW = 1_500_000_010_000;
@@ -49,7 +46,7 @@ describe('history\'s `at`', () => {
     it('is the fork time, the injected now minus the process age, when the process is fresh', () => {
       const root = fixtureRoot(10_000);
       try {
-        assert.equal(invocationTime(NOW - 9_500, root, () => NOW), NOW - 10_000);
+        assert.equal(invocationTime(NOW - 9_500, root.self, root, () => NOW), NOW - 10_000);
       } finally {
         root.done();
       }
@@ -58,16 +55,16 @@ describe('history\'s `at`', () => {
     it('is the moment asked for when the process is older than the invocation window', () => {
       const root = fixtureRoot(120_000);
       try {
-        assert.equal(invocationTime(NOW - 500, root, () => NOW), NOW - 500);
+        assert.equal(invocationTime(NOW - 500, root.self, root, () => NOW), NOW - 500);
       } finally {
         root.done();
       }
     });
 
-    it('is the moment asked for when /proc cannot be read', () => {
+    it('is the moment asked for when /proc/uptime cannot be read', () => {
       const root = fixtureRoot(10_000);
       root.done();
-      assert.equal(invocationTime(NOW - 500, root, () => NOW), NOW - 500);
+      assert.equal(invocationTime(NOW - 500, root.self, root, () => NOW), NOW - 500);
     });
   });
 });

@@ -8,7 +8,6 @@ import { judgePrevious, type PreviousRun } from '../../lock/judge.ts';
 import { jobPaths } from '../../lock/lock-dir.ts';
 import { readRecord, removeRecord, stuckRecord, writeRecord } from '../../lock/record.ts';
 import { overdueLine, recordedPolicy, terminateRecorded } from '../../lock/replace.ts';
-import { selfIdentity } from '../../proc/self.ts';
 import { holderInfo, refuseStuck } from '../describe-previous.ts';
 import { notStarted, type RunContext } from '../context.ts';
 import { emptyResult, type RunResult } from '../result.ts';
@@ -43,7 +42,7 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     if (previous.kind !== 'running' || !previous.record?.job) return undefined;
     const orphan = previous.record;
     const job = orphan.job!;
-    const record = { ...orphan, wrapper: selfIdentity(ctx.roots), host: orphan.host || hostname(), evidence: previous.evidence, updatedAt: now };
+    const record = { ...orphan, wrapper: { ...ctx.self }, host: orphan.host || hostname(), evidence: previous.evidence, updatedAt: now };
     writeRecord(paths.record, record);
     const run = { ...leaseRun(ctx, record), state: () => ({ phase: 'adopted' as const, jobPid: job.pid, deadline: orphan.deadline }) };
     let got: AcquireResult;
