@@ -1,6 +1,6 @@
 import type { RunOptions } from '../run/options.ts';
 import type { OutputMode } from '../output/output-mode.ts';
-import type { JitterSeed } from '../jitter/start-jitter.ts';
+import type { JitterSeed } from '../jitter/jitter-options.ts';
 import { parseByteSize } from '../util/byte-size.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { durationFlag, lastValue } from './flag-values.ts';

@@ -1,24 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { abortableSleep } from '../util/jitter.ts';
-import { choice, milliseconds } from '../util/validate.ts';
-
-/** `random`: a new delay every run (systemd's RandomizedDelaySec=); `host`: the same on a host every run (FixedRandomDelay=). */
-export const JITTER_SEEDS = ['random', 'host'] as const;
-export type JitterSeed = (typeof JITTER_SEEDS)[number];
-
-export interface JitterOptions {
-  /** The window: the delay is drawn from [0, windowMs). */
-  windowMs: number;
-  seed: JitterSeed;
-}
-
-export function normalizeJitter(windowMs: unknown, seed: unknown, option = 'jitterMs'): JitterOptions | undefined {
-  const checkedSeed = seed === undefined ? 'random' : choice('jitterSeed', seed, JITTER_SEEDS);
-  const window = milliseconds(option, windowMs, undefined);
-  return window === undefined || window === 0 ? undefined : { windowMs: window, seed: checkedSeed };
-}
+import { abortableSleep } from '../util/sleep.ts';
+import type { JitterOptions } from './jitter-options.ts';
 
 /**
  * The delay before the lock is taken. Seeded by the host, it is systemd's FixedRandomDelay: a hash
