@@ -3,7 +3,7 @@ import { choice, milliseconds } from '../util/validate.ts';
 // Apart from start-jitter.ts (the delay and the wait), which steps/jitter.ts loads only with --jitter.
 
 /** `random`: a new delay every run (systemd's RandomizedDelaySec=); `host`: the same on a host every run (FixedRandomDelay=). */
-export const JITTER_SEEDS = ['random', 'host'] as const;
+const JITTER_SEEDS = ['random', 'host'] as const;
 export type JitterSeed = (typeof JITTER_SEEDS)[number];
 
 export interface JitterOptions {

@@ -1,7 +1,7 @@
 import { choice } from '../util/validate.ts';
 
 /** `inherit`: the job writes straight to ioguard's stdout/stderr (the default); `on-failure`: chronic's rule. */
-export const OUTPUT_MODES = ['inherit', 'on-failure'] as const;
+const OUTPUT_MODES = ['inherit', 'on-failure'] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 
 export type JobStdio = 'inherit' | ['inherit', 'pipe', 'pipe'];

@@ -68,7 +68,7 @@ function seconds(ms: number): string {
 }
 
 /** `ioPressure=74.2 ioPressureLimit=30`: the gate's figures as key=value, absent ones left out. */
-export function formatFigures(figures: Record<string, number | null> | null): string {
+function formatFigures(figures: Record<string, number | null> | null): string {
   if (!figures) return '';
   return Object.entries(figures)
     .filter((kv): kv is [string, number] => kv[1] !== null && Number.isFinite(kv[1]))

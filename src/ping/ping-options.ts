@@ -16,8 +16,8 @@ export interface NormalizedPing {
   bodyMax: number;
 }
 
-export const DEFAULT_PING_TIMEOUT_MS = 5_000;
-export const DEFAULT_PING_BODY_MAX = 10_240;
+const DEFAULT_PING_TIMEOUT_MS = 5_000;
+const DEFAULT_PING_BODY_MAX = 10_240;
 /** healthchecks.io keeps at most 100 KB of a ping's body; more would be cut by the server anyway. */
 export const PING_BODY_LIMIT = 100_000;
 

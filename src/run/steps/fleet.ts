@@ -46,7 +46,7 @@ export const fleetStep: Step = {
  * host). Busy elsewhere: a skip like a local busy run. Server unusable: --fleet-unavailable decides.
  * The returned lease is already heartbeating; release it when the run ends.
  */
-export async function takeFleetLock(ctx: RunContext, record: RunRecord, result: RunResult): Promise<FleetTaken> {
+async function takeFleetLock(ctx: RunContext, record: RunRecord, result: RunResult): Promise<FleetTaken> {
   if (!ctx.o.fleet) return { proceed: true, lease: undefined };
   const run = leaseRun(ctx, record);
   let backend: FleetBackend | undefined;
@@ -89,7 +89,7 @@ export async function takeFleetLock(ctx: RunContext, record: RunRecord, result: 
 }
 
 /** The server is down, unreachable or refuses us: skip with the reason (default) or run under the local lock only. */
-export function unavailableStep(ctx: RunContext, result: RunResult, error: IoguardError): FleetTaken {
+function unavailableStep(ctx: RunContext, result: RunResult, error: IoguardError): FleetTaken {
   const policy = ctx.o.fleet!.unavailable;
   if (policy === 'run-local') {
     ctx.report(`ioguard: job "${ctx.name}": ${error.message}; running under the local lock only (--fleet-unavailable run-local)`, 'alert');

@@ -38,7 +38,7 @@ export function lockStep(o: { adoptOrphans: boolean }): Step {
 }
 
 /** The previous run holds the lock (busy) or is stuck: fill `result` as skipped or stuck, and say so. */
-export function lockNotTaken(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>, result: RunResult): void {
+function lockNotTaken(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>, result: RunResult): void {
   const now = ctx.now();
   result.holder = holderInfo(outcome.previous, now);
   result.waitedMs = outcome.waitedMs;

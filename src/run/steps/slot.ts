@@ -29,7 +29,7 @@ export const slotStep: Step = {
  * skip): runs due the same minute then go one after another, and each gate look sees the system
  * after the previous heavy run. The slot is held with the lock and released with it.
  */
-export async function takeSlot(
+async function takeSlot(
   ctx: RunContext,
   slot: Slot,
   lock: HeldLock,
