@@ -57,7 +57,7 @@ const pgNodeOnly = {
   },
 };
 // execa reads process.stdin, stdout and stderr when it loads (a table of the three) and when it
-// guesses the direction of fd 3 (the start gate's pipe): each read creates the stream (stdin a
+// guesses the direction of fd 3 (the start latch's pipe): each read creates the stream (stdin a
 // fs.ReadStream, ~2 ms in all) in a run whose job inherits them as descriptors and whose wrapper
 // never touches them. The same table with getters, and no look at them for a value that is not a
 // stream or a number, give the same answers. Fails the build if execa changes either line.

@@ -29,11 +29,12 @@ export function fleetUrl(args: FlagValues, env: NodeJS.ProcessEnv = process.env)
 /** Turn the fleet flags into the library option; the library checks them (the URL without ever echoing it). */
 export function fleetFromFlags(args: FlagValues, env: NodeJS.ProcessEnv = process.env): FleetOptions | undefined {
   const settings = {
-    unavailable: (lastValue(args['fleet-unavailable']) ?? 'skip') as FleetUnavailablePolicy,
+    // Defaults come filled from FLEET_FLAGS, their one source.
+    unavailable: lastValue(args['fleet-unavailable']) as FleetUnavailablePolicy,
     connectTimeoutMs: durationFlag(args, 'fleet-connect-timeout') as number,
     lockTimeoutMs: durationFlag(args, 'fleet-lock-timeout') as number,
     heartbeatMs: durationFlag(args, 'fleet-heartbeat') as number,
-    lost: (lastValue(args['fleet-lost']) ?? 'keep') as FleetLostPolicy,
+    lost: lastValue(args['fleet-lost']) as FleetLostPolicy,
   };
   // Checked even without a URL, so a typo does not wait for the day the fleet is switched on.
   inFlagTerms(() => normalizeFleetSettings(settings), FLEET_FLAGS, args);

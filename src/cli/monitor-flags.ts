@@ -1,6 +1,6 @@
 import type { RunOptions } from '../run/options.ts';
 import type { OutputMode } from '../output/output-mode.ts';
-import type { JitterSeed } from '../jitter/start-jitter.ts';
+import type { JitterSeed } from '../jitter/jitter-options.ts';
 import { parseByteSize } from '../util/byte-size.ts';
 import type { FlagTable, FlagValues } from './flag-table.ts';
 import { durationFlag, lastValue } from './flag-values.ts';
@@ -23,10 +23,11 @@ export function monitorFromFlags(args: FlagValues, env: NodeJS.ProcessEnv = proc
     o.ping = {
       url,
       timeoutMs: durationFlag(args, 'ping-timeout') as number,
-      bodyMax: parseByteSize(lastValue(args['ping-body-max']) ?? '10k', '--ping-body-max'),
+      // Defaults come filled from MONITOR_FLAGS, their one source.
+      bodyMax: parseByteSize(lastValue(args['ping-body-max']) as string, '--ping-body-max'),
     };
   }
-  o.output = (lastValue(args.output) ?? 'inherit') as OutputMode;
+  o.output = lastValue(args.output) as OutputMode;
   const jitterMs = durationFlag(args, 'jitter');
   if (jitterMs !== undefined) o.jitterMs = jitterMs;
   const seed = lastValue(args['jitter-seed']);

@@ -52,7 +52,7 @@ export function findPgpassPassword(text: string, t: PgpassTarget): string | unde
 }
 
 /** Where libpq looks: PGPASSFILE, else ~/.pgpass. */
-export function pgpassPath(env: NodeJS.ProcessEnv): string | undefined {
+function pgpassPath(env: NodeJS.ProcessEnv): string | undefined {
   return env.PGPASSFILE ?? (env.HOME === undefined ? undefined : join(env.HOME, '.pgpass'));
 }
 

@@ -5,7 +5,7 @@ import type { ProcRoots } from '../proc/roots.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { NormalizedGate } from './gate-options.ts';
 import { holdingsOf, type Holding } from './holding.ts';
-import { abortableSleep, jittered } from '../util/jitter.ts';
+import { abortableSleep, jittered } from '../util/sleep.ts';
 import { judge } from './look.ts';
 
 export interface GateDecision {

@@ -36,22 +36,36 @@ function write(path: string, s: StarvationState): void {
 
 /**
  * Count one more skip for pressure. `line` is the one to print when the streak has just passed
- * `starveAfterMs` (once per streak, so cron mails it once), else undefined. 0 turns it off.
+ * `starveAfterMs` (once per streak, so cron mails it once), else undefined; `starved` is that line
+ * on every skip past `starveAfterMs` (the ping's /fail). 0 turns it off.
  */
-export function noteStarvedSkip(path: string, name: string, now: number, last: string, starveAfterMs: number): { line: string | undefined; since: number } {
+export function noteStarvedSkip(
+  path: string,
+  name: string,
+  now: number,
+  last: string,
+  starveAfterMs: number,
+): { line: string | undefined; since: number; starved: string | undefined } {
   const prev = readStarvation(path);
   const s: StarvationState = { since: prev?.since ?? now, skips: (prev?.skips ?? 0) + 1, last, reportedAt: prev?.reportedAt ?? null };
+  const starved = starveAfterMs > 0 && now - s.since >= starveAfterMs ? starvedLine(name, s, now) : undefined;
   let line: string | undefined;
-  if (starveAfterMs > 0 && s.reportedAt === null && now - s.since >= starveAfterMs) {
+  if (starved && s.reportedAt === null) {
     s.reportedAt = now;
-    line = `ioguard: job "${name}" starved by pressure: skipped ${s.skips} time${s.skips === 1 ? '' : 's'} in ${formatDuration(now - s.since)} (since ${new Date(s.since).toISOString()}), never started; last: ${last}`;
+    line = starved;
   }
   try {
     write(path, s);
   } catch {
     // A full or read-only lock folder must not change the run's outcome.
   }
-  return { line, since: s.since };
+  return { line, since: s.since, starved };
+}
+
+/** The one starvation sentence, for stderr and the ping alike. */
+export function starvedLine(name: string, s: StarvationState, now: number): string {
+  const skips = `skipped ${s.skips} time${s.skips === 1 ? '' : 's'} in ${formatDuration(now - s.since)}`;
+  return `ioguard: job "${name}" starved by pressure: ${skips} (since ${new Date(s.since).toISOString()}), never started; last: ${s.last}`;
 }
 
 /** The job started: the streak is over. */

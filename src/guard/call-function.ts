@@ -1,5 +1,4 @@
 import { EXIT } from '../errors/exit-codes.ts';
-import { selfIdentity } from '../proc/self.ts';
 import { skippedByInterrupt } from '../run/context.ts';
 import type { RunStep } from '../run/pipeline.ts';
 import { held, type RunState } from '../run/run-state.ts';
@@ -20,7 +19,7 @@ export function callFunctionStep<T>(fn: (signal: AbortSignal, run: GuardRun) => 
       const { o, name } = ctx;
       const { lock, record } = held(state);
       const started = ctx.now();
-      record.job = { ...selfIdentity(ctx.roots), pgid: null };
+      record.job = { ...ctx.self, pgid: null };
       record.phase = 'running';
       record.startedAt = started;
       record.deadline = o.timeoutMs === undefined ? null : started + o.timeoutMs;

@@ -1,10 +1,10 @@
 import type { RunOptions } from '../run/options.ts';
 import type { RunResult } from '../run/result.ts';
 
-/** Options of `guard`: those of `runCommand` that make sense for a function in this process. */
+/** Options of `guard`: those of `runCommand` that make sense for a function in this process (no process group to govern). */
 export type GuardOptions = Omit<
   RunOptions,
-  'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs' | 'output'
+  'name' | 'cwd' | 'env' | 'ionice' | 'nice' | 'killSignal' | 'killAfterMs' | 'forwardSignals' | 'sampleIntervalMs' | 'output' | 'govern'
 >;
 
 /** The same shape as a command's result, plus what the function returned or threw. */

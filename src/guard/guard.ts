@@ -5,6 +5,7 @@ import { normalizeRunOptions } from '../run/options.ts';
 import { emptyResult } from '../run/result.ts';
 import { runSteps } from '../run/run-state.ts';
 import { fleetStep } from '../run/steps/fleet.ts';
+import { interruptedStep } from '../run/steps/interrupted.ts';
 import { jitterStep } from '../run/steps/jitter.ts';
 import { lockStep } from '../run/steps/lock.ts';
 import { pingStep } from '../run/steps/ping.ts';
@@ -43,6 +44,7 @@ export async function guard<T>(
     jitterStep, // jitterMs: a random delay before the lock
     lockStep({ adoptOrphans: false }), // the job's lock, or a skip
     fleetStep, // --fleet: one run across hosts
+    interruptedStep, // a signal (an aborted AbortSignal) while the locks were taken
     slotStep, // a slot: one heavy job at a time
     pressureGateStep, // skip or defer under I/O pressure
     callFunctionStep(fn), // record this process as the job, call fn, bound it by the deadline

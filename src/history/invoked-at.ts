@@ -1,4 +1,4 @@
-import { CLOCK_TICKS_PER_SECOND, readPidStat } from '../proc/processes.ts';
+import { CLOCK_TICKS_PER_SECOND } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 
@@ -19,11 +19,11 @@ const FRESH_MS = 30_000;
  * centiseconds (/proc/uptime and the start ticks): within 10 ms. `btime` of /proc/stat is whole
  * seconds and put it up to a second early.
  */
-export function invocationTime(invokedAt: number, roots: Pick<ProcRoots, 'procRoot'>, now: () => number = Date.now): number {
-  const self = readPidStat(process.pid, roots);
+export function invocationTime(invokedAt: number, self: { starttime: number }, roots: Pick<ProcRoots, 'procRoot'>, now: () => number = Date.now): number {
   const uptimeMs = parseUptimeMs(readProcFile(`${roots.procRoot}/uptime`) ?? '');
   const t = now();
-  if (uptimeMs === undefined || !self) return invokedAt;
+  // starttime 0: /proc/self/stat could not be read (selfIdentity).
+  if (uptimeMs === undefined || self.starttime <= 0) return invokedAt;
   const forkedAt = t - (uptimeMs - (self.starttime * 1000) / CLOCK_TICKS_PER_SECOND);
   return forkedAt <= invokedAt && invokedAt - forkedAt < FRESH_MS ? Math.round(forkedAt) : invokedAt;
 }

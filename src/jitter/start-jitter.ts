@@ -1,26 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { invalidOption } from '../errors/ioguard-error.ts';
-import { abortableSleep } from '../util/jitter.ts';
-
-/** `random`: a new delay every run (systemd's RandomizedDelaySec=); `host`: the same on a host every run (FixedRandomDelay=). */
-export const JITTER_SEEDS = ['random', 'host'] as const;
-export type JitterSeed = (typeof JITTER_SEEDS)[number];
-
-export interface JitterOptions {
-  /** The window: the delay is drawn from [0, windowMs). */
-  windowMs: number;
-  seed: JitterSeed;
-}
-
-export function normalizeJitter(windowMs: unknown, seed: unknown, option = 'jitterMs'): JitterOptions | undefined {
-  if (seed !== undefined && !JITTER_SEEDS.includes(seed as JitterSeed)) throw invalidOption('jitterSeed', seed, `one of ${JITTER_SEEDS.join(', ')}`);
-  if (windowMs === undefined) return undefined;
-  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) throw invalidOption(option, windowMs, 'a number of milliseconds >= 0');
-  if (windowMs === 0) return undefined;
-  return { windowMs: Math.round(windowMs), seed: (seed as JitterSeed | undefined) ?? 'random' };
-}
+import { abortableSleep } from '../util/sleep.ts';
+import type { JitterOptions } from './jitter-options.ts';
 
 /**
  * The delay before the lock is taken. Seeded by the host, it is systemd's FixedRandomDelay: a hash

@@ -1,5 +1,5 @@
 import { ftruncateSync, writeSync } from 'node:fs';
-import { selfIdentity } from '../proc/self.ts';
+import { selfIdentity, type SelfIdentity } from '../proc/self.ts';
 import { closeFd, openLockFile, stillNamed, tryFlock, waitFlock } from './flock.ts';
 import { HeldLock } from './held-lock.ts';
 import { isOrphanPastDeadline, judgePrevious, type JudgeContext, type PreviousRun } from './judge.ts';
@@ -24,6 +24,8 @@ export interface TakeLockOptions {
   signal?: AbortSignal;
   /** The caller's command, written into the wait file so `status` shows the waiter's own. */
   argv?: readonly string[];
+  /** This process's identity for the waiter file (read once by the run); read here when not given. */
+  self?: SelfIdentity;
   /** Decisions worth a log line: reclaimed, waiting, replaced. */
   onEvent?: (event: string, fields: Record<string, unknown>) => void;
   /** Person-facing alerts (an overdue orphan ended). */
@@ -173,7 +175,7 @@ export async function takeJobLock(o: TakeLockOptions): Promise<LockOutcome> {
   try {
     try {
       ftruncateSync(waitFd, 0);
-      writeSync(waitFd, JSON.stringify({ ...selfIdentity(o.roots), since: started, argv: o.argv }), 0);
+      writeSync(waitFd, JSON.stringify({ ...(o.self ?? selfIdentity(o.roots)), since: started, argv: o.argv }), 0);
     } catch {
       // Full folder: status will not show the waiter, the wait itself still works.
     }

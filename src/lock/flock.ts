@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, statSync } from 'node:fs';
 import { IoguardError } from '../errors/ioguard-error.ts';
+import { NotRegularFileError, openRegularFile } from '../util/file-io.ts';
 
 // flock(1) locks an inherited descriptor: the lock belongs to the open file description we share
 // with it, so it stays ours after flock exits and the kernel drops it when we die, even by SIGKILL.
@@ -35,18 +36,13 @@ export function flockBinary(candidates: readonly string[] = FLOCK_CANDIDATES): s
 
 /** Open (creating) a lock file without following symlinks. The fd is close-on-exec: jobs never inherit it. */
 export function openLockFile(path: string): number {
-  let fd: number;
   try {
-    // O_NONBLOCK: a FIFO planted under the lock's name must not hang the open.
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+    // openRegularFile: O_NOFOLLOW, O_NONBLOCK (a planted FIFO must not hang the open), regular files only.
+    return openRegularFile(path, constants.O_RDWR | constants.O_CREAT);
   } catch (error) {
+    if (error instanceof NotRegularFileError) throw new IoguardError('ERR_LOCK', `lock file ${path} is not a regular file; remove it`, { cause: error });
     throw new IoguardError('ERR_LOCK', `cannot open lock file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
-  if (!fstatSync(fd).isFile()) {
-    closeFd(fd);
-    throw new IoguardError('ERR_LOCK', `lock file ${path} is not a regular file; remove it`);
-  }
-  return fd;
 }
 
 /** True when `path` still names the file open as `fd`: a lock on a file unlinked meanwhile excludes no one. */

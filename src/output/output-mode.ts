@@ -1,15 +1,13 @@
-import { invalidOption } from '../errors/ioguard-error.ts';
+import { choice } from '../util/validate.ts';
 
 /** `inherit`: the job writes straight to ioguard's stdout/stderr (the default); `on-failure`: chronic's rule. */
-export const OUTPUT_MODES = ['inherit', 'on-failure'] as const;
+const OUTPUT_MODES = ['inherit', 'on-failure'] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 
 export type JobStdio = 'inherit' | ['inherit', 'pipe', 'pipe'];
 
 export function normalizeOutputMode(value: unknown, option = 'output'): OutputMode {
-  if (value === undefined) return 'inherit';
-  if (!OUTPUT_MODES.includes(value as OutputMode)) throw invalidOption(option, value, `one of ${OUTPUT_MODES.join(', ')}`);
-  return value as OutputMode;
+  return value === undefined ? 'inherit' : choice(option, value, OUTPUT_MODES);
 }
 
 /**

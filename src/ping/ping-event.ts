@@ -50,7 +50,9 @@ export function pingEventFor(e: PingableEnding): PingEvent {
   if (e.outcome === 'stuck') return { suffix: 'fail', kind: 'fail', message: `${job} not started, previous run stuck${why}` };
   if (e.outcome === 'conflict') return { suffix: 'fail', kind: 'fail', message: `${job} fleet conflict${why}` };
   if (e.outcome === 'failed') {
-    const how = e.signal ? `killed by ${e.signal}` : e.jobExitCode === null ? (e.reason ?? 'could not start') : `exited ${e.jobExitCode}`;
+    const status = e.signal ? `killed by ${e.signal}` : e.jobExitCode === null ? null : `exited ${e.jobExitCode}`;
+    // A reason (--fleet-lost terminate's line, a spawn failure) says why; the status then follows it.
+    const how = e.reason ? `${e.reason}${status ? ` (${status})` : ''}` : (status ?? 'could not start');
     // /0 would read as success; a failed run always sends a status above 0.
     return { suffix: clampStatus(e.exitCode), kind: 'exit', message: `${job} failed: ${how}, exit ${e.exitCode} after ${seconds(e.durationMs)}` };
   }
@@ -66,7 +68,7 @@ function seconds(ms: number): string {
 }
 
 /** `ioPressure=74.2 ioPressureLimit=30`: the gate's figures as key=value, absent ones left out. */
-export function formatFigures(figures: Record<string, number | null> | null): string {
+function formatFigures(figures: Record<string, number | null> | null): string {
   if (!figures) return '';
   return Object.entries(figures)
     .filter((kv): kv is [string, number] => kv[1] !== null && Number.isFinite(kv[1]))

@@ -1,9 +1,10 @@
 import { HIDDEN, invalidOption } from '../errors/ioguard-error.ts';
+import { integer, milliseconds } from '../util/validate.ts';
 
 /** `ping` of runCommand: the check's URL, or the URL with its bounds. */
 export interface PingOptions {
   url: string;
-  /** The longest one ping may take, all attempts included. Default 5 s. */
+  /** The longest one attempt may take (3 attempts: worst case 3 × timeout + ~1 s of backoff). Default 5 s. */
   timeoutMs?: number;
   /** The most bytes of the job's output sent in a ping's body (its tail). Default 10 KB. */
   bodyMax?: number;
@@ -15,8 +16,8 @@ export interface NormalizedPing {
   bodyMax: number;
 }
 
-export const DEFAULT_PING_TIMEOUT_MS = 5_000;
-export const DEFAULT_PING_BODY_MAX = 10_240;
+const DEFAULT_PING_TIMEOUT_MS = 5_000;
+const DEFAULT_PING_BODY_MAX = 10_240;
 /** healthchecks.io keeps at most 100 KB of a ping's body; more would be cut by the server anyway. */
 export const PING_BODY_LIMIT = 100_000;
 
@@ -26,11 +27,9 @@ export function normalizePing(value: PingOptions | string | undefined, option = 
   const o: PingOptions = typeof value === 'string' ? { url: value } : value;
   if (typeof o !== 'object' || o === null) throw invalidOption(option, value, 'a URL or { url, timeoutMs, bodyMax }');
   checkUrl(o.url, option);
-  const timeoutMs = o.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > 300_000) throw invalidOption(`${option}.timeoutMs`, timeoutMs, 'a number of milliseconds from 1 to 300000');
-  const bodyMax = o.bodyMax ?? DEFAULT_PING_BODY_MAX;
-  if (!Number.isInteger(bodyMax) || bodyMax < 0 || bodyMax > PING_BODY_LIMIT) throw invalidOption(`${option}.bodyMax`, bodyMax, `an integer number of bytes from 0 to ${PING_BODY_LIMIT}`);
-  return { url: o.url, timeoutMs: Math.round(timeoutMs), bodyMax };
+  const timeoutMs = milliseconds(`${option}.timeoutMs`, o.timeoutMs, DEFAULT_PING_TIMEOUT_MS, { min: 1, max: 300_000 });
+  const bodyMax = o.bodyMax === undefined ? DEFAULT_PING_BODY_MAX : integer(`${option}.bodyMax`, o.bodyMax, 0, PING_BODY_LIMIT);
+  return { url: o.url, timeoutMs, bodyMax };
 }
 
 function checkUrl(url: unknown, option: string): void {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { abortableSleep } from '../util/jitter.ts';
+import { abortableSleep } from '../util/sleep.ts';
 
 /** What one ping came to: enough for one log line, never the URL. */
 export interface PingAttempts {

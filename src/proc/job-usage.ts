@@ -22,7 +22,7 @@ export interface RunUsage {
 const PAGE_BYTES = 4096;
 
 /** cutime + cstime (fields 16 and 17) of a /proc/PID/stat line: CPU of the waited-for children. */
-export function parseChildrenCpuTicks(stat: string): number | undefined {
+function parseChildrenCpuTicks(stat: string): number | undefined {
   const close = stat.lastIndexOf(')');
   if (close === -1) return undefined;
   const rest = stat.slice(close + 1).trim().split(/\s+/);

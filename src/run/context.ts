@@ -2,14 +2,14 @@ import { hostname } from 'node:os';
 import { takeJobLock, type LockOutcome } from '../lock/acquire.ts';
 import { ensureLockDir, resolveLockDir } from '../lock/lock-dir.ts';
 import type { RunRecord } from '../lock/record.ts';
-import { openDecisionLog, silentLog, type DecisionEvent, type DecisionLog } from '../log/decision-log.ts';
+import { openDecisionLog, silentLog, type DecisionEvent, type DecisionLevel, type DecisionLog } from '../log/decision-log.ts';
 import { resolveLogFile } from '../log/log-path.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
-import { selfIdentity } from '../proc/self.ts';
+import { selfIdentity, type SelfIdentity } from '../proc/self.ts';
 import { Interrupts } from './interrupts.ts';
 import type { NormalizedRunOptions } from './options.ts';
-import type { RunResult } from './result.ts';
+import type { RunOutcome, RunResult } from './result.ts';
 import { SIGNAL_EXIT_BASE } from '../errors/exit-codes.ts';
 import { signalNumber } from '../terminate/signal-group.ts';
 
@@ -27,6 +27,8 @@ export interface RunContext {
   bootId: string;
   /** When this invocation began (its history line's `at`). */
   invokedAt: number;
+  /** This process's pid and start time, read once from /proc/self/stat for the record, waiter file and history. */
+  self: SelfIdentity;
   /** End of the run: close the decision log and stop listening for signals. */
   close: () => void;
 }
@@ -62,6 +64,7 @@ export async function createRunContext(name: string, argv: readonly string[], o:
     lockDir,
     bootId: readBootId(roots),
     invokedAt,
+    self: selfIdentity(roots),
     close: () => {
       opened.log.close();
       interrupts.dispose();
@@ -83,6 +86,7 @@ export function takeLockFor(ctx: RunContext): Promise<LockOutcome> {
     now: ctx.now,
     signal: ctx.interrupts.signal,
     argv: ctx.argv,
+    self: ctx.self,
     onEvent: (event, fields) => ctx.log.log(event === 'overdue' ? 'warn' : 'info', event as DecisionEvent, event, fields),
     report: (line) => ctx.report(line, 'alert'),
   });
@@ -97,7 +101,7 @@ export function newRecord(ctx: RunContext): RunRecord {
     phase: 'starting',
     bootId: ctx.bootId,
     host: hostname(),
-    wrapper: selfIdentity(ctx.roots),
+    wrapper: { ...ctx.self },
     job: null,
     argv: [...ctx.argv],
     startedAt: t,
@@ -120,4 +124,32 @@ export function skippedByInterrupt(ctx: RunContext, result: RunResult): boolean 
   result.exitCode = SIGNAL_EXIT_BASE + signalNumber(signal);
   ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
   return true;
+}
+
+/** How a run that does not start ends: its result, the one line said, and its decision-log entry. */
+export interface NotStarted {
+  outcome: RunOutcome;
+  reason: string;
+  exitCode: number;
+  /** The line said; default `ioguard: job "NAME" skipped: REASON`. */
+  line?: string;
+  kind?: 'alert' | 'info';
+  level?: DecisionLevel;
+  event?: DecisionEvent;
+  fields: Record<string, unknown>;
+}
+
+/** Fill `result` for a run that does not start (a skip or a refusal) and say so, in one place for every step. */
+export function notStarted(ctx: RunContext, result: RunResult, n: NotStarted): void {
+  result.outcome = n.outcome;
+  result.reason = n.reason;
+  result.exitCode = n.exitCode;
+  ctx.report(n.line ?? `ioguard: job "${ctx.name}" skipped: ${n.reason}`, n.kind ?? 'info');
+  ctx.log.log(n.level ?? 'info', n.event ?? 'skipped', n.reason, n.fields);
+}
+
+/** A skip's status: 128+N when a signal ended the wait, else the skip exit code. */
+export function skipStatus(ctx: RunContext, interrupted: boolean): number {
+  const signal = ctx.interrupts.received;
+  return interrupted && signal ? SIGNAL_EXIT_BASE + signalNumber(signal) : ctx.o.skipExitCode;
 }

@@ -11,7 +11,7 @@ import { normalizeFleet, type FleetOptions, type NormalizedFleet } from '../flee
 import { choice, integer, milliseconds } from '../util/validate.ts';
 import { normalizePing, type NormalizedPing, type PingOptions } from '../ping/ping-options.ts';
 import { normalizeOutputMode, type OutputMode } from '../output/output-mode.ts';
-import { normalizeJitter, type JitterOptions, type JitterSeed } from '../jitter/start-jitter.ts';
+import { normalizeJitter, type JitterOptions, type JitterSeed } from '../jitter/jitter-options.ts';
 
 /** Options of `runCommand` (and of `ioguard run`, which maps its flags onto these). */
 export interface RunOptions {

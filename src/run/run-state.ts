@@ -50,6 +50,8 @@ export interface RunState<R extends RunResult = RunResult> {
   jitterMs: number | undefined;
   /** --jitter: the file that shows the wait in status, removed when the step exits. */
   jitterFile: string | undefined;
+  /** The starvation line when this run's skip passed --starve-after (noteStarved), for the ping. */
+  starved: string | undefined;
 }
 
 /** A step of any run, command or function. */
@@ -86,6 +88,7 @@ export async function runSteps<R extends RunResult>(ctx: RunContext, result: R, 
     output: undefined,
     jitterMs: undefined,
     jitterFile: undefined,
+    starved: undefined,
   };
   try {
     await runPipeline(state, steps);

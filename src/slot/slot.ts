@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { invalidOption } from '../errors/ioguard-error.ts';
-import { abortableSleep, jittered } from '../util/jitter.ts';
+import { abortableSleep, jittered } from '../util/sleep.ts';
 import { closeFd, openLockFile, tryFlock } from '../lock/flock.ts';
 
 /** A host-wide counting semaphore: at most `count` runs hold slot `name` at once. */

@@ -22,9 +22,23 @@ function kindOf(st: Stats): string {
   return 'a device';
 }
 
+/** What is wrong with a planted file, without its path: `a FIFO, not a regular file; ...`. */
+export function notRegularProblem(fileKind: string): string {
+  return `${fileKind}, not a regular file; ioguard leaves it alone: remove it`;
+}
+
+/** A lock-folder file that is not a regular file; `fileKind` ('a FIFO', 'a symbolic link'...) for callers that say it their way. */
+export class NotRegularFileError extends IoguardError {
+  readonly fileKind: string;
+  constructor(path: string, fileKind: string) {
+    super('ERR_LOCK_DIR', `${path} is ${notRegularProblem(fileKind)}`);
+    this.fileKind = fileKind;
+  }
+}
+
 /** The one-line problem of a lock-folder file that is not a regular file: status shows it, a run logs it. */
-export function notRegularFile(path: string, what: string): IoguardError {
-  return new IoguardError('ERR_LOCK_DIR', `${path} is ${what}, not a regular file; ioguard leaves it alone: remove it`);
+function notRegularFile(path: string, what: string): IoguardError {
+  return new NotRegularFileError(path, what);
 }
 
 /**

@@ -1,6 +1,5 @@
-import { closeSync, fstatSync, readSync } from 'node:fs';
-import { isIoguardError } from '../errors/ioguard-error.ts';
-import { openForReading } from './file-io.ts';
+import { closeSync, fstatSync } from 'node:fs';
+import { NotRegularFileError, notRegularProblem, openForReading, readRange } from './file-io.ts';
 
 /** State files (a run record, a wait file) are a few kilobytes; anything past this is not one, and reading it whole would cost the memory. */
 export const MAX_SMALL_FILE_BYTES = 1 << 20;
@@ -17,19 +16,18 @@ export function readSmallFile(path: string, max = MAX_SMALL_FILE_BYTES): SmallFi
   try {
     fd = openForReading(path);
   } catch (error) {
-    // A planted symlink or FIFO: the one line of openRegularFile, less the path the caller names.
-    if (isIoguardError(error)) return { kind: 'bad', problem: error.message.slice(path.length + ' is '.length) };
+    // A planted symlink or FIFO: the problem of openRegularFile's line, less the path the caller names.
+    if (error instanceof NotRegularFileError) return { kind: 'bad', problem: notRegularProblem(error.fileKind) };
     return { kind: 'bad', problem: `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }
   if (fd === undefined) return { kind: 'missing' };
   try {
     const st = fstatSync(fd);
     if (st.size > max) return { kind: 'bad', problem: `${st.size} bytes, more than ${max}` };
-    const buffer = Buffer.alloc(Math.min(st.size, max) + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > max) return { kind: 'bad', problem: `more than ${max} bytes` };
-    return { kind: 'ok', text: buffer.subarray(0, length).toString('utf8') };
+    // One byte past the bound: a file grown since the fstat shows as too big rather than cut.
+    const bytes = readRange(fd, 0, Math.min(st.size, max) + 1);
+    if (bytes.length > max) return { kind: 'bad', problem: `more than ${max} bytes` };
+    return { kind: 'ok', text: bytes.toString('utf8') };
   } catch (error) {
     return { kind: 'bad', problem: `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   } finally {

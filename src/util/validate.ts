@@ -6,18 +6,24 @@ import { postgresUrlProblem } from './postgres-url.ts';
  * the value and what was expected; the CLI renames the option to its flag (cli/flag-errors.ts).
  */
 
-/** Milliseconds, rounded to whole ones: at least `min` (default 0), or above zero; `fallback` when absent. */
+/** Milliseconds, rounded to whole ones: at least `min` (default 0), or above zero, and at most `max`; `fallback` when absent. */
 export function milliseconds<F extends number | undefined>(
   option: string,
   value: unknown,
   fallback: F,
-  limit: { min?: number; aboveZero?: boolean } = {},
+  limit: { min?: number; max?: number; aboveZero?: boolean } = {},
 ): number | F {
   if (value === undefined) return fallback;
   const min = limit.min ?? 0;
-  const ok = typeof value === 'number' && Number.isFinite(value) && (limit.aboveZero === true ? value > 0 : value >= min);
-  if (!ok) throw invalidOption(option, value, limit.aboveZero === true ? 'a number of milliseconds above zero' : `a number of milliseconds >= ${min}`);
+  const max = limit.max ?? Infinity;
+  const ok = typeof value === 'number' && Number.isFinite(value) && (limit.aboveZero === true ? value > 0 : value >= min) && value <= max;
+  if (!ok) throw invalidOption(option, value, expectedMs(min, max, limit.aboveZero === true));
   return Math.round(value);
+}
+
+function expectedMs(min: number, max: number, aboveZero: boolean): string {
+  if (max !== Infinity) return `a number of milliseconds from ${aboveZero ? 'above 0' : min} to ${max}`;
+  return aboveZero ? 'a number of milliseconds above zero' : `a number of milliseconds >= ${min}`;
 }
 
 /** A percentage from 0 to 100; `fallback` when absent. */

@@ -72,7 +72,7 @@ describe('the gate under its defaults', () => {
 
 describe('re-checks while deferring', () => {
   it('are spread with jitter around a few seconds, not doubled to 30 s', async () => {
-    const { jittered } = await import('../../src/util/jitter.ts');
+    const { jittered } = await import('../../src/util/sleep.ts');
     const delays = Array.from({ length: 200 }, () => jittered(3000));
     assert.ok(Math.min(...delays) >= 1500 && Math.max(...delays) <= 4500);
     assert.ok(new Set(delays).size > 100, 'jobs deferred together do not look together');

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseUptimeMs } from '../../src/history/invoked-at.ts';
+import { invocationTime, parseUptimeMs } from '../../src/history/invoked-at.ts';
 import { runIoguard, sandboxes } from '../helpers/cli.ts';
 
 const box = sandboxes();
@@ -29,5 +31,40 @@ describe('history\'s `at`', () => {
   it('/proc/uptime is read to the centisecond', () => {
     assert.equal(parseUptimeMs('2509.91 701.92\n'), 2_509_910);
     assert.equal(parseUptimeMs('garbage'), undefined);
+  });
+
+  describe('invocationTime, on a fixture /proc and an injected clock', () => {
+    /** A procRoot whose uptime is 1000.00 s, and this process's start time `ageMs` before that (as /proc/self/stat says it). */
+    function fixtureRoot(ageMs: number): { procRoot: string; self: { starttime: number }; done: () => void } {
+      const procRoot = mkdtempSync(join(tmpdir(), 'ioguard-invoked-at-'));
+      writeFileSync(join(procRoot, 'uptime'), '1000.00 1800.00\n');
+      return { procRoot, self: { starttime: (1_000_000 - ageMs) / 10 }, done: () => rmSync(procRoot, { recursive: true, force: true }) };
+    }
+    // Years before the real clock: an implementation reading the real clock cannot land on it.
+    const NOW = 1_500_000_010_000;
+
+    it('is the fork time, the injected now minus the process age, when the process is fresh', () => {
+      const root = fixtureRoot(10_000);
+      try {
+        assert.equal(invocationTime(NOW - 9_500, root.self, root, () => NOW), NOW - 10_000);
+      } finally {
+        root.done();
+      }
+    });
+
+    it('is the moment asked for when the process is older than the invocation window', () => {
+      const root = fixtureRoot(120_000);
+      try {
+        assert.equal(invocationTime(NOW - 500, root.self, root, () => NOW), NOW - 500);
+      } finally {
+        root.done();
+      }
+    });
+
+    it('is the moment asked for when /proc/uptime cannot be read', () => {
+      const root = fixtureRoot(10_000);
+      root.done();
+      assert.equal(invocationTime(NOW - 500, root.self, root, () => NOW), NOW - 500);
+    });
   });
 });

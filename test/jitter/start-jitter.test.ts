@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { jitterDelayMs, machineKey, normalizeJitter, waitJitter } from '../../src/jitter/start-jitter.ts';
+import { normalizeJitter } from '../../src/jitter/jitter-options.ts';
+import { jitterDelayMs, machineKey, waitJitter } from '../../src/jitter/start-jitter.ts';
 
 describe('--jitter', () => {
   it('20 random draws spread over the window: all inside it, not bunched in one part', () => {

@@ -19,7 +19,7 @@ describe('--on-busy: what happens when the previous run is still working', () =>
     assert.equal((await finished(holder)).code, 0);
   });
 
-  it('wait: at most one waiter per job; a second waiter skips after the short slot hand-over, not after --wait', async () => {
+  it('wait: at most one waiter per job; a second waiter skips after the short waiter hand-over, not after --wait', async () => {
     const b = box();
     // Long enough that the holder still runs when the second waiter looks, even on a loaded machine:
     // once it ends, the first waiter takes the lock and hands its slot over, and a second waiter may then wait legitimately.
@@ -34,7 +34,7 @@ describe('--on-busy: what happens when the previous run is still working', () =>
     const second = await runIoguard(['run', NO_GATE, '--name', 'q', '--on-busy', 'wait', '--wait', '30s', '--verbose', '--', 'true'], { env: b.env });
     assert.equal(second.code, 75);
     assert.match(second.stderr, /another invocation is already waiting/);
-    // Up to 1 s for a slot hand-over (a waiter that just became the holder), then skip; --wait is 30 s.
+    // Up to 1 s for a waiter hand-over (a waiter that just became the holder), then skip; --wait is 30 s.
     assert.ok(Date.now() - t0 < 10_000, 'the second waiter did not wait out --wait');
     assert.equal((await firstDone).code, 0);
     await finished(holder);

@@ -24,7 +24,7 @@ describe('judging the previous run', () => {
   it('a wrapper killed with SIGKILL leaves its job running: no second copy until the job is gone', async () => {
     const b = box();
     const wrapper = startIoguard(['run', '--no-gate', '--name', 'orphan', '--', 'sleep', '30'], { env: b.env });
-    // Recorded is not yet running: the job passes its start gate just after. Wait for sleep itself.
+    // Recorded is not yet running: the job passes its start latch just after. Wait for sleep itself.
     const record = await until(() => { const job = readJobRecord(b, 'orphan')?.job; return job && readPidStat(job.pid)?.comm === 'sleep' && job; }, 5000, 'job running');
     wrapper.kill('SIGKILL');
     await until(() => wrapper.exitCode !== null || wrapper.signalCode !== null, 5000, 'wrapper death');

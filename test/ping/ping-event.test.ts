@@ -19,6 +19,15 @@ describe('which ping an ending sends', () => {
     assert.equal(pingEventFor({ ...base, outcome: 'failed', exitCode: 127, jobExitCode: null, reason: 'cannot start x: command not found' }).suffix, 127);
   });
 
+  it('a failed run with a reason names it before how the job ended', () => {
+    const reason = 'fleet lock lost for good: connection refused; terminating the job';
+    const e = pingEventFor({ ...base, outcome: 'failed', exitCode: 76, jobExitCode: null, signal: 'SIGTERM', durationMs: 2000, reason });
+    assert.equal(e.suffix, 76);
+    assert.equal(e.message, `ioguard: job "backup" failed: ${reason} (killed by SIGTERM), exit 76 after 2.0s`);
+    const spawn = pingEventFor({ ...base, outcome: 'failed', exitCode: 127, jobExitCode: null, reason: 'cannot start x: command not found' });
+    assert.match(spawn.message, /failed: cannot start x: command not found, exit 127/);
+  });
+
   it('a skip for pressure is /log with its reason and figures', () => {
     const e = pingEventFor({ ...base, outcome: 'skipped', exitCode: 75, jobExitCode: null, reason: 'io pressure 74% over 30%', figures: { ioPressure: 74.04, util: null } });
     assert.equal(e.suffix, 'log');

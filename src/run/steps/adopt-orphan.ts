@@ -8,9 +8,8 @@ import { judgePrevious, type PreviousRun } from '../../lock/judge.ts';
 import { jobPaths } from '../../lock/lock-dir.ts';
 import { readRecord, removeRecord, stuckRecord, writeRecord } from '../../lock/record.ts';
 import { overdueLine, recordedPolicy, terminateRecorded } from '../../lock/replace.ts';
-import { selfIdentity } from '../../proc/self.ts';
-import { holderInfo, stuckLine } from '../describe-previous.ts';
-import type { RunContext } from '../context.ts';
+import { holderInfo, refuseStuck } from '../describe-previous.ts';
+import { notStarted, type RunContext } from '../context.ts';
 import { emptyResult, type RunResult } from '../result.ts';
 import type { AcquireResult, FleetBackend } from '../../fleet/backend.ts';
 import { describeHolder } from '../../fleet/describe-holder.ts';
@@ -43,7 +42,7 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
     if (previous.kind !== 'running' || !previous.record?.job) return undefined;
     const orphan = previous.record;
     const job = orphan.job!;
-    const record = { ...orphan, wrapper: selfIdentity(ctx.roots), host: orphan.host || hostname(), evidence: previous.evidence, updatedAt: now };
+    const record = { ...orphan, wrapper: { ...ctx.self }, host: orphan.host || hostname(), evidence: previous.evidence, updatedAt: now };
     writeRecord(paths.record, record);
     const run = { ...leaseRun(ctx, record), state: () => ({ phase: 'adopted' as const, jobPid: job.pid, deadline: orphan.deadline }) };
     let got: AcquireResult;
@@ -108,28 +107,18 @@ export async function adoptOrphan(ctx: RunContext, outcome: Busy): Promise<RunRe
         // A full or read-only lock folder: the fleet row already says stuck; say why the local record does not.
         ctx.log.log('warn', 'record-failed', `could not record the stuck run: ${(error as Error).message}`, {});
       }
-      const line = stuckLine(ctx.name, stuck, ctx.now());
       result.holder = holderInfo(stuck, ctx.now());
-      result.outcome = 'stuck';
-      result.exitCode = EXIT.stuck;
-      result.reason = line.replace(/^ioguard: job "[^"]*" not started: /, '');
-      ctx.report(line, 'alert');
-      ctx.log.log('error', 'stuck', result.reason, { holder: result.holder, evidence: stuck.evidence });
+      refuseStuck(ctx, result, stuck, ctx.now());
       return result;
     }
     const ended = !ctx.interrupts.received;
     await lease.release('finished');
     lease = undefined;
     if (ended) removeRecord(paths.record);
-    result.outcome = 'skipped';
-    result.reason = `previous run orphaned (job pid ${job.pid}); held the fleet lock on its behalf ${ended ? 'until it ended' : `until interrupted by ${ctx.interrupts.received}`}`;
-    result.exitCode = ctx.o.skipExitCode;
-    if (p && !own) {
-      result.outcome = 'conflict';
-      result.exitCode = EXIT.stuck;
-    }
-    ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
-    ctx.log.log('info', 'skipped', result.reason, { exitCode: result.exitCode });
+    const reason = `previous run orphaned (job pid ${job.pid}); held the fleet lock on its behalf ${ended ? 'until it ended' : `until interrupted by ${ctx.interrupts.received}`}`;
+    const conflict = p && !own;
+    const exitCode = conflict ? EXIT.stuck : ctx.o.skipExitCode;
+    notStarted(ctx, result, { outcome: conflict ? 'conflict' : 'skipped', reason, exitCode, fields: { exitCode } });
     return result;
   } finally {
     await lease?.release('finished');

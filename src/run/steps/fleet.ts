@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { isIoguardError, type IoguardError } from '../../errors/ioguard-error.ts';
 import type { RunRecord } from '../../lock/record.ts';
-import type { RunContext } from '../context.ts';
+import { notStarted, type RunContext } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { held, type Step } from '../run-state.ts';
 import type { AcquireResult, FleetBackend, FleetPhase } from '../../fleet/backend.ts';
@@ -46,7 +46,7 @@ export const fleetStep: Step = {
  * host). Busy elsewhere: a skip like a local busy run. Server unusable: --fleet-unavailable decides.
  * The returned lease is already heartbeating; release it when the run ends.
  */
-export async function takeFleetLock(ctx: RunContext, record: RunRecord, result: RunResult): Promise<FleetTaken> {
+async function takeFleetLock(ctx: RunContext, record: RunRecord, result: RunResult): Promise<FleetTaken> {
   if (!ctx.o.fleet) return { proceed: true, lease: undefined };
   const run = leaseRun(ctx, record);
   let backend: FleetBackend | undefined;
@@ -62,12 +62,10 @@ export async function takeFleetLock(ctx: RunContext, record: RunRecord, result: 
     }
     if (got.kind === 'busy') {
       await backend.close();
-      result.outcome = 'skipped';
-      result.exitCode = ctx.o.skipExitCode;
       result.waitedMs += ctx.now() - started;
-      result.reason = `running elsewhere in the fleet: ${got.holder ? describeHolder(got.holder, ctx.now()) : 'the fleet lock is held'}`;
-      ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
-      ctx.log.log('info', 'skipped', result.reason, { fleet: backend.where, holder: got.holder, exitCode: result.exitCode });
+      const reason = `running elsewhere in the fleet: ${got.holder ? describeHolder(got.holder, ctx.now()) : 'the fleet lock is held'}`;
+      const exitCode = ctx.o.skipExitCode;
+      notStarted(ctx, result, { outcome: 'skipped', reason, exitCode, fields: { fleet: backend.where, holder: got.holder, exitCode } });
       return { proceed: false };
     }
     const lease = new FleetLease(run, backend, got.token);
@@ -91,17 +89,23 @@ export async function takeFleetLock(ctx: RunContext, record: RunRecord, result: 
 }
 
 /** The server is down, unreachable or refuses us: skip with the reason (default) or run under the local lock only. */
-export function unavailableStep(ctx: RunContext, result: RunResult, error: IoguardError): FleetTaken {
+function unavailableStep(ctx: RunContext, result: RunResult, error: IoguardError): FleetTaken {
   const policy = ctx.o.fleet!.unavailable;
   if (policy === 'run-local') {
     ctx.report(`ioguard: job "${ctx.name}": ${error.message}; running under the local lock only (--fleet-unavailable run-local)`, 'alert');
     ctx.log.log('warn', 'fleet-unavailable', error.message, { policy });
     return { proceed: true, lease: undefined };
   }
-  result.outcome = 'skipped';
-  result.exitCode = ctx.o.skipExitCode;
-  result.reason = error.message;
-  ctx.report(`ioguard: job "${ctx.name}" not started: ${error.message} (--fleet-unavailable skip)`, 'alert');
-  ctx.log.log('warn', 'fleet-unavailable', error.message, { policy, exitCode: result.exitCode });
+  const exitCode = ctx.o.skipExitCode;
+  notStarted(ctx, result, {
+    outcome: 'skipped',
+    reason: error.message,
+    exitCode,
+    line: `ioguard: job "${ctx.name}" not started: ${error.message} (--fleet-unavailable skip)`,
+    kind: 'alert',
+    level: 'warn',
+    event: 'fleet-unavailable',
+    fields: { policy, exitCode },
+  });
   return { proceed: false };
 }

@@ -1,6 +1,5 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { deadJitterWaits, jitterWaitPath, type JitterWait } from '../../jitter/jitter-wait.ts';
-import { selfIdentity } from '../../proc/self.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { writeAtomically } from '../../util/file-io.ts';
 import { skippedByInterrupt, type RunContext } from '../context.ts';
@@ -8,9 +7,8 @@ import type { Step } from '../run-state.ts';
 
 /** Show the wait in status; a file that cannot be written costs the display only, never the run. */
 function showWait(ctx: RunContext, since: number, delayMs: number, windowMs: number): string | undefined {
-  const self = selfIdentity(ctx.roots);
-  const path = jitterWaitPath(ctx.lockDir, ctx.name, self.pid);
-  const wait: JitterWait = { name: ctx.name, ...self, bootId: ctx.bootId, since, until: since + delayMs, windowMs, argv: [...ctx.argv] };
+  const path = jitterWaitPath(ctx.lockDir, ctx.name, ctx.self.pid);
+  const wait: JitterWait = { name: ctx.name, ...ctx.self, bootId: ctx.bootId, since, until: since + delayMs, windowMs, argv: [...ctx.argv] };
   try {
     // A wait of this job whose wrapper died (SIGKILL mid-wait) would otherwise stay in the folder.
     for (const dead of deadJitterWaits(ctx.lockDir, readdirSync(ctx.lockDir), ctx.name, ctx.bootId, ctx.roots)) unlinkSync(dead);

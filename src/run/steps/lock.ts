@@ -1,9 +1,7 @@
-import { EXIT, SIGNAL_EXIT_BASE } from '../../errors/exit-codes.ts';
 import { heldHolderReason } from '../../gate/holding.ts';
 import type { LockOutcome } from '../../lock/acquire.ts';
-import { signalNumber } from '../../terminate/signal-group.ts';
-import { newRecord, takeLockFor, type RunContext } from '../context.ts';
-import { busyLine, holderInfo, stuckLine } from '../describe-previous.ts';
+import { newRecord, notStarted, skipStatus, takeLockFor, type RunContext } from '../context.ts';
+import { busyLine, holderInfo, refuseStuck } from '../describe-previous.ts';
 import type { RunResult } from '../result.ts';
 import type { Step } from '../run-state.ts';
 import { adoptOrphan } from './adopt-orphan.ts';
@@ -40,17 +38,12 @@ export function lockStep(o: { adoptOrphans: boolean }): Step {
 }
 
 /** The previous run holds the lock (busy) or is stuck: fill `result` as skipped or stuck, and say so. */
-export function lockNotTaken(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>, result: RunResult): void {
+function lockNotTaken(ctx: RunContext, outcome: Exclude<LockOutcome, { kind: 'acquired' }>, result: RunResult): void {
   const now = ctx.now();
   result.holder = holderInfo(outcome.previous, now);
   result.waitedMs = outcome.waitedMs;
   if (outcome.kind === 'stuck') {
-    const line = stuckLine(ctx.name, outcome.previous, now);
-    result.outcome = 'stuck';
-    result.exitCode = EXIT.stuck;
-    result.reason = line.replace(/^ioguard: job "[^"]*" not started: /, '');
-    ctx.report(line, 'alert');
-    ctx.log.log('error', 'stuck', result.reason, { holder: result.holder, evidence: outcome.previous.evidence });
+    refuseStuck(ctx, result, outcome.previous, now);
     return;
   }
   const reasons = {
@@ -59,11 +52,9 @@ export function lockNotTaken(ctx: RunContext, outcome: Exclude<LockOutcome, { ki
     'wait-expired': 'previous run still running after the wait',
     interrupted: `interrupted by ${ctx.interrupts.received ?? 'signal'} while waiting`,
   } as const;
-  result.outcome = 'skipped';
   const record = 'record' in outcome.previous ? outcome.previous.record : null;
-  result.reason = (outcome.reason === 'running' ? heldHolderReason(record) : undefined) ?? reasons[outcome.reason];
-  const signal = ctx.interrupts.received;
-  result.exitCode = outcome.reason === 'interrupted' && signal ? SIGNAL_EXIT_BASE + signalNumber(signal) : ctx.o.skipExitCode;
-  ctx.report(busyLine(ctx.name, outcome.previous, result.reason, now), 'info');
-  ctx.log.log('info', 'skipped', result.reason, { holder: result.holder, waitedMs: result.waitedMs, exitCode: result.exitCode });
+  const reason = (outcome.reason === 'running' ? heldHolderReason(record) : undefined) ?? reasons[outcome.reason];
+  const exitCode = skipStatus(ctx, outcome.reason === 'interrupted');
+  const line = busyLine(ctx.name, outcome.previous, reason, now);
+  notStarted(ctx, result, { outcome: 'skipped', reason, exitCode, line, fields: { holder: result.holder, waitedMs: result.waitedMs, exitCode } });
 }

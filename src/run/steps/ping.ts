@@ -1,9 +1,5 @@
 import type { PingableEnding } from '../../ping/ping-event.ts';
-import { readStarvation, starvationPath } from '../../gate/starvation.ts';
-import { formatDuration } from '../../util/duration.ts';
-import type { RunContext } from '../context.ts';
 import type { Ending, StepResult } from '../pipeline.ts';
-import type { RunResult } from '../result.ts';
 import type { RunState, Step } from '../run-state.ts';
 
 /**
@@ -39,21 +35,10 @@ export const pingStep: Step = {
 
 /** The result as the ping reads it; a run that threw (an unusable lock folder...) is ioguard's alarm: /fail with the error. */
 function pingable(state: RunState, ending: Ending): PingableEnding {
-  const { ctx, result } = state;
+  const { result } = state;
   if (ending.kind === 'threw') {
     const message = (ending.error as Error)?.message ?? String(ending.error);
     return { ...result, outcome: 'error', reason: message.replace(/^ioguard: /, ''), starved: null };
   }
-  return { ...result, starved: starvedLine(ctx, result) };
-}
-
-/** A pressure skip whose streak has passed --starve-after is starvation: the ping says so with /fail. */
-function starvedLine(ctx: RunContext, result: RunResult): string | null {
-  const starveAfterMs = ctx.o.gate.starveAfterMs;
-  if (starveAfterMs <= 0 || (result.outcome !== 'skipped' && result.outcome !== 'deferred-then-skipped')) return null;
-  const s = readStarvation(starvationPath(ctx.lockDir, ctx.name));
-  const now = ctx.now();
-  if (!s || now - s.since < starveAfterMs) return null;
-  const skips = `skipped ${s.skips} time${s.skips === 1 ? '' : 's'} in ${formatDuration(now - s.since)}`;
-  return `ioguard: job "${ctx.name}" starved by pressure: ${skips}, never started; last: ${s.last}`;
+  return { ...result, starved: state.starved ?? null };
 }

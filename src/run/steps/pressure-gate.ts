@@ -1,12 +1,7 @@
-import { SIGNAL_EXIT_BASE } from '../../errors/exit-codes.ts';
 import { describeHoldings, holdingText } from '../../gate/holding.ts';
 import { passGate } from '../../gate/pressure-gate.ts';
 import { clearStarvation, starvationPath } from '../../gate/starvation.ts';
-import type { HeldLock } from '../../lock/held-lock.ts';
-import type { RunRecord } from '../../lock/record.ts';
-import { signalNumber } from '../../terminate/signal-group.ts';
-import type { RunContext } from '../context.ts';
-import type { RunResult } from '../result.ts';
+import { notStarted, skipStatus } from '../context.ts';
 import { held, type RunState, type Step } from '../run-state.ts';
 import { noteStarved } from './starved.ts';
 
@@ -18,22 +13,17 @@ import { noteStarved } from './starved.ts';
 export const pressureGateStep: Step = {
   name: 'pressure gate',
   async enter(state) {
-    const { lock, record } = held(state);
     const budget = Math.max(0, state.ctx.o.gate.deferMaxMs - state.slotWaitedMs);
-    const verdict = await passPressureGate(state.ctx, lock, record, state.result, budget);
+    const verdict = await passPressureGate(state, budget);
     if (!verdict) return 'stop';
     state.gate = verdict;
     return 'proceed';
   },
 };
 
-async function passPressureGate(
-  ctx: RunContext,
-  lock: HeldLock,
-  record: RunRecord,
-  result: RunResult,
-  budget: number,
-): Promise<RunState['gate']> {
+async function passPressureGate(state: RunState, budget: number): Promise<RunState['gate']> {
+  const { ctx, result } = state;
+  const { lock, record } = held(state);
   const { o, now } = ctx;
   if (!o.gate.enabled) {
     clearStarvation(starvationPath(ctx.lockDir, ctx.name));
@@ -44,9 +34,9 @@ async function passPressureGate(
     now,
     log: ctx.log,
     signal: ctx.interrupts.signal,
-    onDeferring: (state) => {
+    onDeferring: (d) => {
       record.phase = 'deferring';
-      record.hold = { kind: 'pressure', since: state.since, giveUpAt: state.giveUpAt, signals: state.holdings.map(holdingText) };
+      record.hold = { kind: 'pressure', since: d.since, giveUpAt: d.giveUpAt, signals: d.holdings.map(holdingText) };
       record.updatedAt = now();
       lock.update(record);
     },
@@ -59,13 +49,11 @@ async function passPressureGate(
   if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy };
   record.phase = 'starting';
   if (gate.action === 'skip') {
-    const received = ctx.interrupts.received;
-    result.outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
-    result.reason = gate.interrupted ? `interrupted by ${received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;
-    result.exitCode = gate.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : o.skipExitCode;
-    ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
-    ctx.log.log('info', 'skipped', result.reason, { figures: gate.figures, deferredMs: gate.deferredMs, exitCode: result.exitCode });
-    if (!gate.interrupted) noteStarved(ctx, describeHoldings(gate.holdings), gate.figures);
+    const reason = gate.interrupted ? `interrupted by ${ctx.interrupts.received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;
+    const exitCode = skipStatus(ctx, gate.interrupted);
+    const outcome = gate.deferred ? 'deferred-then-skipped' : 'skipped';
+    notStarted(ctx, result, { outcome, reason, exitCode, fields: { figures: gate.figures, deferredMs: gate.deferredMs, exitCode } });
+    if (!gate.interrupted) noteStarved(state, describeHoldings(gate.holdings), gate.figures);
     return undefined;
   }
   clearStarvation(starvationPath(ctx.lockDir, ctx.name));

@@ -38,7 +38,7 @@ export function recordInvocation(ctx: RunContext, result: RunResult, lock: LockO
     const figure = result.figures?.ioPressure;
     const psi = figure === undefined || figure === null ? readPsi('io', ctx.roots) : undefined;
     const ioPressure = figure ?? (psi?.ok ? psi.value.some.avg10 : null);
-    const invokedAt = invocationTime(ctx.invokedAt, ctx.roots);
+    const invokedAt = invocationTime(ctx.invokedAt, ctx.self, ctx.roots, ctx.now);
     const entry = entryFor(result, lock, { invokedAt, end, interrupted: ctx.interrupts.received !== null, ioPressure, pid: process.pid, jitterMs });
     const paths = historyPaths(ctx.lockDir, ctx.name);
     appendEntry(paths, entry, undefined, ctx.now);

@@ -1,11 +1,9 @@
-import { SIGNAL_EXIT_BASE } from '../../errors/exit-codes.ts';
 import type { HeldLock } from '../../lock/held-lock.ts';
 import type { RunRecord } from '../../lock/record.ts';
-import type { RunContext } from '../context.ts';
+import { notStarted, skipStatus, type RunContext } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { held, type Step } from '../run-state.ts';
 import { noteStarved } from './starved.ts';
-import { signalNumber } from '../../terminate/signal-group.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { slotFiles, tryTakeSlot, waitForSlot, type Slot } from '../../slot/slot.ts';
 
@@ -21,7 +19,7 @@ export const slotStep: Step = {
     state.slotWaitedMs = got.waitedMs;
     if (got.proceed) return 'proceed';
     // A slot that stays busy tick after tick starves the job as surely as pressure does.
-    if (ctx.interrupts.received === null) noteStarved(ctx, `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`, null);
+    if (ctx.interrupts.received === null) noteStarved(state, `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`, null);
     return 'stop';
   },
 };
@@ -31,7 +29,7 @@ export const slotStep: Step = {
  * skip): runs due the same minute then go one after another, and each gate look sees the system
  * after the previous heavy run. The slot is held with the lock and released with it.
  */
-export async function takeSlot(
+async function takeSlot(
   ctx: RunContext,
   slot: Slot,
   lock: HeldLock,
@@ -62,11 +60,8 @@ export async function takeSlot(
     ctx.log.log('info', 'slot-acquired', `took slot ${slot.name} #${got.index} after ${formatDuration(got.waitedMs)}`, { slot: slot.name, index: got.index, waitedMs: got.waitedMs });
     return { proceed: true, waitedMs: got.waitedMs };
   }
-  const received = ctx.interrupts.received;
-  result.outcome = 'deferred-then-skipped';
-  result.reason = got.interrupted ? `interrupted by ${received ?? 'signal'} while waiting for slot ${slot.name}` : `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`;
-  result.exitCode = got.interrupted && received ? SIGNAL_EXIT_BASE + signalNumber(received) : ctx.o.skipExitCode;
-  ctx.report(`ioguard: job "${ctx.name}" skipped: ${result.reason}`, 'info');
-  ctx.log.log('info', 'skipped', result.reason, { slot: slot.name, waitedMs: got.waitedMs, exitCode: result.exitCode });
+  const reason = got.interrupted ? `interrupted by ${ctx.interrupts.received ?? 'signal'} while waiting for slot ${slot.name}` : `slot ${slot.name} still busy after ${formatDuration(got.waitedMs)}`;
+  const exitCode = skipStatus(ctx, got.interrupted);
+  notStarted(ctx, result, { outcome: 'deferred-then-skipped', reason, exitCode, fields: { slot: slot.name, waitedMs: got.waitedMs, exitCode } });
   return { proceed: false, waitedMs: got.waitedMs };
 }
