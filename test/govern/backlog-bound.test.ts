@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_BACKLOG_BYTES, boundBacklog, listBounds, restoreOrphanedBounds } from '../../src/govern/backlog-bound.ts';
 import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
 import { boundInForce, ledgerPaths, parseLedger, serializeLedger } from '../../src/govern/bound-ledger.ts';
 import type { BoundHolder, BoundLedger } from '../../src/govern/bound-ledger.ts';
+import { scratchLoop, type ScratchLoop } from '../helpers/scratch-loop.ts';
 
 const WORKER = new URL('../helpers/bound-worker.ts', import.meta.url).pathname;
 const isRoot = process.getuid?.() === 0;
@@ -39,12 +39,10 @@ const realDevice = { skip: !isRoot && 'needs root: a loop device and /sys/class/
 
 describe('the backlog bound on a real loop device', realDevice, () => {
   let dir = '';
-  let loop = '';
   let mnt = '';
   let majMin = '';
   let lockDir = '';
   let original: Setting | undefined;
-  let found: BdiLimits | undefined;
   const limits = (): BdiLimits => readBdiLimits(majMin, '/sys') as BdiLimits;
   // max_bytes is derived from the global dirty limit, which moves with free memory: compare the setting itself.
   const setting = (): Setting => ({ strictLimit: limits().strictLimit, maxRatio: limits().maxRatio, maxRatioFine: limits().maxRatioFine });
@@ -53,35 +51,14 @@ describe('the backlog bound on a real loop device', realDevice, () => {
     spawn(process.execPath, ['--import', 'tsx', WORKER, mnt, lockDir, String(bytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const write = (file: string, value: string | number): void => writeFileSync(`/sys/class/bdi/${majMin}/${file}`, String(value));
 
+  let dev: ScratchLoop | undefined;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ioguard-bound-'));
-    mnt = join(dir, 'mnt');
+    dev = scratchLoop('ioguard-bound-');
+    ({ dir, mnt, majMin, original } = dev);
     lockDir = join(dir, 'locks');
-    mkdirSync(mnt);
     mkdirSync(lockDir, { mode: 0o700 });
-    execFileSync('truncate', ['-s', '32M', join(dir, 'img')]);
-    execFileSync('mkfs.ext4', ['-q', '-F', join(dir, 'img')]);
-    // Direct I/O: a loop that writes through the page cache would put /tmp's disk under the bound too.
-    loop = execFileSync('losetup', ['--direct-io=on', '-f', '--show', join(dir, 'img')], { encoding: 'utf8' }).trim();
-    execFileSync('mount', [loop, mnt]);
-    majMin = readFileSync(`/sys/block/${loop.replace('/dev/', '')}/dev`, 'utf8').trim();
-    // Loop devices keep their bdi settings across detach: start from the kernel's defaults, put back what was there.
-    found = limits();
-    write('strict_limit', 0);
-    write('max_ratio', 100);
-    original = setting();
   });
-  after(() => {
-    if (found) {
-      write('max_ratio_fine', found.maxRatioFine ?? found.maxRatio * 10_000);
-      write('strict_limit', found.strictLimit ? 1 : 0);
-    }
-    try {
-      execFileSync('umount', [mnt]);
-    } catch {}
-    if (loop) execFileSync('losetup', ['-d', loop]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => dev?.cleanup());
 
   it('sets strict_limit 1 and max_bytes on the device of the path while held, and puts back what it found after release', async () => {
     const r = await boundBacklog({ paths: [join(mnt, 'sub', '..')], bytes: DEFAULT_BACKLOG_BYTES, lockDir, job: 'one' });

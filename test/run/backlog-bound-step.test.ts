@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
@@ -10,22 +8,19 @@ import { historyPaths } from '../../src/history/paths.ts';
 import { listJobs, type JobStatus } from '../../src/status/list-jobs.ts';
 import { runIoguard, sandbox, startIoguard, type Sandbox } from '../helpers/cli.ts';
 import { needsRoot } from '../helpers/root.ts';
+import { scratchLoop, type ScratchLoop } from '../helpers/scratch-loop.ts';
 
 type Setting = Omit<BdiLimits, 'maxBytes'>;
 
 describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop device and /sys/class/bdi writes') }, () => {
-  let dir = '';
-  let loop = '';
   let mnt = '';
   let majMin = '';
-  let found: BdiLimits | undefined;
   let original: Setting | undefined;
   let b: Sandbox;
   const limits = (): BdiLimits => readBdiLimits(majMin, '/sys') as BdiLimits;
   // max_bytes moves with the global dirty limit (free memory): compare the setting itself.
   const setting = (): Setting => ({ strictLimit: limits().strictLimit, maxRatio: limits().maxRatio, maxRatioFine: limits().maxRatioFine });
   const sysFile = (file: string): string => `/sys/class/bdi/${majMin}/${file}`;
-  const write = (file: string, value: string | number): void => writeFileSync(sysFile(file), String(value));
   /** `ioguard run` with the governor on (and no gate: these tests are about the bound, not the machine's load). */
   const args = (name: string, extra: string[], ...job: string[]): string[] =>
     ['run', '--name', name, '--no-gate', '--govern', '--path', mnt, ...extra, '--', ...job];
@@ -37,34 +32,15 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
   };
   const nearly = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 64 * 1024, `max_bytes ${actual}, asked ${expected}`);
 
+  let dev: ScratchLoop | undefined;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ioguard-bound-step-'));
-    mnt = join(dir, 'mnt');
-    mkdirSync(mnt);
-    execFileSync('truncate', ['-s', '32M', join(dir, 'img')]);
-    execFileSync('mkfs.ext4', ['-q', '-F', join(dir, 'img')]);
-    // Direct I/O: a loop through the page cache would bound /tmp's disk too.
-    loop = execFileSync('losetup', ['--direct-io=on', '-f', '--show', join(dir, 'img')], { encoding: 'utf8' }).trim();
-    execFileSync('mount', [loop, mnt]);
-    majMin = readFileSync(`/sys/block/${loop.replace('/dev/', '')}/dev`, 'utf8').trim();
-    // Loop devices keep bdi settings across detach: start from the kernel's defaults, put back what was there.
-    found = limits();
-    write('strict_limit', 0);
-    write('max_ratio', 100);
-    original = setting();
+    dev = scratchLoop('ioguard-bound-step-');
+    ({ mnt, majMin, original } = dev);
     b = sandbox();
   });
   after(() => {
-    if (found) {
-      write('max_ratio_fine', found.maxRatioFine ?? found.maxRatio * 10_000);
-      write('strict_limit', found.strictLimit ? 1 : 0);
-    }
-    try {
-      execFileSync('umount', [mnt]);
-    } catch {}
-    if (loop) execFileSync('losetup', ['-d', loop]);
     b?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    dev?.cleanup();
   });
 
   it('a completed job ran under the bound on its --path device, and the device is restored after', async () => {
