@@ -8,13 +8,15 @@
 #   PROBE pwrite|open|trunc|append|direct (probe.c)
 #   cg: the probe in a child blkio cgroup (outside the rule)
 #   JOB dd (default) | psi | backlog (dd under duty.py's duty-cycled freeze, the prototype that lost)
+#       | ig (dd under `ioguard run` with its defaults; IG_ARGS adds flags, e.g. IG_ARGS="--path MNT --bound-backlog 1M", MNT is the mount point)
 # Restores the throttle rule, the device's bdi settings and removes what it made, also on ^C.
 set -euo pipefail
+IG_ARGS=${IG_ARGS:-}
 here=$(cd "$(dirname "$0")" && pwd)
 reps=$1; shift
 S=$(mktemp -d /var/tmp/ioguard-small-case.XXXXXX)
 gcc -O2 -Wall -o "$S/probe" "$here/probe.c"
-mkdir "$S/mnt"; mnt=$S/mnt
+mkdir "$S/mnt" "$S/locks"; mnt=$S/mnt
 truncate -s 2G "$S/img"
 dev=$(losetup --direct-io=on --find --show "$S/img")
 mm=$(cat "/sys/block/$(basename "$dev")/dev")
@@ -59,6 +61,7 @@ arm() {
   case $job in
     dd) "${dd[@]}" ;;
     psi|backlog) MODE=$job python3 "$here/duty.py" -- "${dd[@]}" ;;
+    ig) node "${IOGUARD_BIN:-$here/../../bin/ioguard.js}" run --name small-case --lock-dir "$S/locks" ${IG_ARGS//MNT/$mnt} -- "${dd[@]}" ;;
   esac
   t1=$(date +%s.%N)
   sleep 1; kill "$pp"; wait "$pp" || true; pp=

@@ -46,6 +46,14 @@ export const ARMS = [
     argv: (p) => [...ioguardArgs(p), '--slot', 'incident', ...extraArgs(), '--', ...copy(p)],
   },
   {
+    // Not in the default set: the tenant alone (the tick runs `true`), the baseline of the tenant's figures.
+    key: 'none',
+    title: 'tenant alone (no copy: the tick runs true)',
+    usesIoguard: false,
+    optional: true,
+    argv: () => ['true'],
+  },
+  {
     // Not in the default set: the gate alone, as the defaults were before the governor.
     key: 'ioguard-gate-only',
     title: 'ioguard run --no-govern (gate only)',

@@ -45,9 +45,12 @@ export const SCENARIOS = [
 
 export const ARMS = [
   { key: 'none', title: 'no governor', flags: ['--no-govern'] },
-  { key: 'stop', title: 'governor + stop (SIGSTOP)', flags: ['--govern', '--govern-lever', 'stop'] },
-  { key: 'freeze', title: 'governor + freeze (v1 freezer)', flags: ['--govern', '--govern-lever', 'freeze'] },
-  { key: 'throttle', title: 'governor + throttle (v1 blkio)', flags: ['--govern', '--govern-lever', 'throttle'] },
+  // The levers alone, as measured before the bound was on by default.
+  { key: 'stop', title: 'governor + stop (SIGSTOP)', flags: ['--govern', '--govern-lever', 'stop', '--bound-backlog', 'off'] },
+  { key: 'freeze', title: 'governor + freeze (v1 freezer)', flags: ['--govern', '--govern-lever', 'freeze', '--bound-backlog', 'off'] },
+  { key: 'throttle', title: 'governor + throttle (v1 blkio)', flags: ['--govern', '--govern-lever', 'throttle', '--bound-backlog', 'off'] },
+  // ioguard's defaults since issue 18: the governor (lever auto) and the auto backlog bound, no flag.
+  { key: 'auto', title: 'defaults: governor + auto backlog bound', flags: ['--govern'] },
   // Issue 18: the job's dirty backlog bounded on every device under its path (src/govern/backlog-bound.ts), no governor.
   { key: 'bound', title: 'backlog bound 1 MiB, no governor', flags: ['--no-govern'], boundBytes: 1024 * 1024 },
   { key: 'bound256k', title: 'backlog bound 256 KiB, no governor', flags: ['--no-govern'], boundBytes: 256 * 1024 },
@@ -101,8 +104,8 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
   await sleep(1000);
   const argv = [process.execPath, IOGUARD_BIN, 'run', '--name', name, '--lock-dir', join(scratch, 'locks'), '--log-file', logFile, '--no-gate', ...arm.flags,
     '--', 'dd', `if=${source}`, `of=${out}`, 'bs=1M', 'status=none', ...scenario.dd];
-  // The bound is set around the run, as a pipeline step would (the wiring into `ioguard run` is not there yet).
-  const bound = arm.boundBytes ? await (await import(BOUND_MODULE.href)).boundBacklog({ paths: [dev.mountPoint], bytes: arm.boundBytes, lockDir: join(scratch, 'bounds'), job: name }) : undefined;
+  // A fixed bound without the governor, set around the run (ioguard's own bound needs the governor on).
+  const bound = arm.boundBytes ? await (await import(BOUND_MODULE.href)).boundBacklog({ paths: [dev.mountPoint], bytes: arm.boundBytes, ledgerDir: join(scratch, 'bounds'), job: name }) : undefined;
   if (bound && bound.problems.length > 0) throw new Error(`backlog bound: ${bound.problems.join('; ')}`);
   const psi0 = ioSomeTotalUs();
   const t0 = Date.now();

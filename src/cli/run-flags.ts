@@ -53,10 +53,11 @@ export function runOptionsFromFlags(args: FlagValues): RunOptions {
   if (ionice !== undefined) o.ionice = ionice;
   const nice = lastValue(args.nice);
   if (nice !== undefined) o.nice = integerText(nice);
-  const bound = lastValue(args['bound-backlog']) ?? 'off';
+  const bound = lastValue(args['bound-backlog']) ?? 'auto';
   // --govern / --no-govern (yargs' negation; the last one given wins); absent: the default.
   o.govern = {
-    ...(bound === 'off' ? {} : { boundBacklogBytes: parseByteSize(bound, '--bound-backlog') }),
+    boundBacklog: bound === 'off' || bound === 'auto' ? bound : parseByteSize(bound, '--bound-backlog'),
+    backlogWaitMs: durationFlag(args, 'backlog-wait') as number,
     maxPauseMs: durationFlag(args, 'max-pause') as number,
     lever: (lastValue(args['govern-lever']) ?? 'auto') as LeverChoice,
     ...(args.govern === undefined ? {} : { enabled: args.govern === true }),

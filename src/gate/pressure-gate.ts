@@ -23,6 +23,8 @@ export interface GateDecision {
   interrupted: boolean;
   /** The signals that tripped at the first look (what held a deferred job back). */
   heldBy: string[];
+  /** Still under pressure at --defer-max and started anyway, under the governor (gate.deferThen 'run'). */
+  paced: boolean;
 }
 
 /** Where a deferral stands, for the run record (and so `status`). */
@@ -69,7 +71,7 @@ const thresholdsOf = (v: Verdict): Record<string, number> => Object.fromEntries(
 export async function passGate(g: NormalizedGate, ctx: GateContext): Promise<GateDecision> {
   const lookNow = () => judge({ roots: ctx.roots, thresholds: g.thresholds, windowMs: g.windowMs, path: g.path });
   let { snapshot, verdict } = await lookNow();
-  const base = { deferred: false, deferredMs: 0, interrupted: false, heldBy: [...new Set(verdict.reasons.map((r) => r.signal))] };
+  const base = { deferred: false, deferredMs: 0, interrupted: false, paced: false, heldBy: [...new Set(verdict.reasons.map((r) => r.signal))] };
   const decide = (action: GateDecision['action'], extra: Partial<GateDecision> = {}): GateDecision => ({
     ...base, action, figures: figuresOf(verdict), reason: verdict.healthy ? null : reasonOf(verdict), holdings: holdingsOf(verdict), snapshot, ...extra,
   });
@@ -111,6 +113,11 @@ export async function passGate(g: NormalizedGate, ctx: GateContext): Promise<Gat
   for (;;) {
     const elapsed = ctx.now() - start;
     if (ctx.signal.aborted) return decide('skip', { deferred: true, deferredMs: elapsed, interrupted: true });
+    if (elapsed >= deferMaxMs && g.deferThen === 'run') {
+      const message = `still under pressure after ${formatDuration(elapsed)}: starting paced (the governor and the backlog bound hold it back); held by ${heldText()}`;
+      ctx.log.log('warn', 'deferral-ended', message, { figures: figuresOf(verdict), deferredMs: elapsed, outcome: 'defer-max-paced', ...summary() });
+      return decide('run', { deferred: true, deferredMs: elapsed, paced: true });
+    }
     if (elapsed >= deferMaxMs) {
       ctx.log.log('info', 'deferral-ended', `still under pressure after ${formatDuration(elapsed)}: skipping; held by ${heldText()}`, { figures: figuresOf(verdict), deferredMs: elapsed, outcome: 'defer-max', ...summary() });
       return decide('skip', { deferred: true, deferredMs: elapsed });

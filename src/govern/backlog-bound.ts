@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { closeFd, openLockFile, waitFlock } from '../lock/flock.ts';
 import { readSmallFile } from '../util/read-small-file.ts';
 import { readBootId } from '../proc/boot-id.ts';
@@ -18,14 +18,24 @@ export const DEFAULT_BACKLOG_BYTES = 1024 * 1024;
 const LEDGER_LOCK_WAIT_MS = 10_000;
 
 export interface BacklogBoundOptions {
-  /** Paths the job writes (the gate's `--path`); each writeback device under them is bounded once. */
+  /** Paths the job writes (the gate's `--path`, a file it holds open); each writeback device under them is bounded once. */
   paths: readonly string[];
   /** Dirty + writeback allowed on each device while the job runs. */
   bytes: number;
-  /** The lock folder: the ledgers live beside the job locks. */
-  lockDir: string;
+  /** Where the ledgers live: one folder per machine (`boundLedgerDir`), since the bound is the device's, whatever lock folder a job uses. */
+  ledgerDir: string;
   job: string;
   roots?: ProcRoots;
+  /** Devices (MAJ:MIN of their bdi) to bound beside those under `paths`. */
+  devices?: readonly string[];
+}
+
+/**
+ * The machine's ledger folder, `/run/ioguard/backlog-bound` (tmpfs: a reboot forgets the ledgers
+ * as it forgets the bounds). `runRoot` moves it for tests.
+ */
+export function boundLedgerDir(runRoot = '/run'): string {
+  return `${runRoot}/ioguard/backlog-bound`;
 }
 
 /** One device held to a bound by this run. */
@@ -33,6 +43,8 @@ export interface HeldBound {
   device: string;
   /** The bound written (the smallest any holder asked for, never looser than the device had). */
   bytes: number;
+  /** Ask for another size (the auto bound follows the device's rate); false when the ledger could not be had. Never throws. */
+  resize(bytes: number): Promise<boolean>;
   /** Restore the device if this was the last holder, else leave the others' bound. Never throws; idempotent. */
   release(): Promise<void>;
 }
@@ -64,8 +76,9 @@ function writeLedger(path: string, l: BoundLedger): void {
 }
 
 /** Run `fn` holding the device's ledger flock; undefined when the lock was not had in time. */
-async function underLedgerLock<T>(lockDir: string, device: string, fn: (ledgerPath: string) => T): Promise<T | undefined> {
-  const { ledger, lock } = ledgerPaths(lockDir, device);
+async function underLedgerLock<T>(ledgerDir: string, device: string, fn: (ledgerPath: string) => T): Promise<T | undefined> {
+  mkdirSync(ledgerDir, { recursive: true, mode: 0o700 });
+  const { ledger, lock } = ledgerPaths(ledgerDir, device);
   const fd = openLockFile(lock);
   try {
     if (!(await waitFlock(fd, lock, LEDGER_LOCK_WAIT_MS))) return undefined;
@@ -79,13 +92,21 @@ async function underLedgerLock<T>(lockDir: string, device: string, fn: (ledgerPa
  * Under the ledger lock: drop holders that died (SIGKILLed wrappers), add or remove one, then
  * write the bound the holders need, or restore what the device had once none is left.
  */
-function settle(ledgerPath: string, device: string, roots: ProcRoots, change: { add?: BoundHolder; remove?: string }): number | undefined {
+interface LedgerChange {
+  add?: BoundHolder;
+  remove?: string;
+  resize?: { token: string; bytes: number };
+}
+
+function settle(ledgerPath: string, device: string, roots: ProcRoots, change: LedgerChange): number | undefined {
   const bootId = readBootId(roots);
   const before = readLedger(ledgerPath);
   const saved = before?.saved ?? readBdiLimits(device, roots.sysRoot);
   if (saved === undefined) throw new Error(`no /sys/class/bdi/${device}`);
   const holders = (before?.holders ?? []).filter((h) => h.token !== change.remove && alive(h, bootId, roots));
   if (change.add) holders.push(change.add);
+  const { resize } = change;
+  if (resize) for (const h of holders) if (h.token === resize.token) h.bytes = resize.bytes;
   const bytes = boundInForce(holders, saved);
   if (bytes === undefined) {
     if (before !== undefined) writeBdiLimits(device, saved, roots.sysRoot);
@@ -108,7 +129,7 @@ const reason = (error: unknown): string => (error as NodeJS.ErrnoException).code
 export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBoundResult> {
   const roots = o.roots ?? DEFAULT_ROOTS;
   const problems: string[] = [];
-  const devices = new Set<string>();
+  const devices = new Set<string>(o.devices);
   for (const path of o.paths) {
     const bdis = bdisOfPath(path, roots);
     if (Array.isArray(bdis)) for (const d of bdis) devices.add(d);
@@ -123,10 +144,10 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
   for (const device of devices) {
     const holder: BoundHolder = { token: randomUUID(), ...me, job: o.job, bytes: o.bytes, since: new Date().toISOString() };
     try {
-      const bytes = await underLedgerLock(o.lockDir, device, (p) => settle(p, device, roots, { add: holder }));
+      const bytes = await underLedgerLock(o.ledgerDir, device, (p) => settle(p, device, roots, { add: holder }));
       const busy = `${device}: the bound's ledger stayed locked for ${LEDGER_LOCK_WAIT_MS / 1000}s; backlog not bounded`;
       if (bytes === undefined) problems.push(busy);
-      else bounds.push(held(o.lockDir, device, bytes, holder.token, roots));
+      else bounds.push(held(o.ledgerDir, device, bytes, holder.token, roots));
     } catch (error) {
       problems.push(`${device}: cannot bound the backlog (${reason(error)})`);
     }
@@ -134,16 +155,27 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
   return { bounds, problems };
 }
 
-function held(lockDir: string, device: string, bytes: number, token: string, roots: ProcRoots): HeldBound {
+function held(ledgerDir: string, device: string, bytes: number, token: string, roots: ProcRoots): HeldBound {
   let released = false;
   return {
     device,
     bytes,
+    async resize(asked: number) {
+      if (released) return false;
+      try {
+        const inForce = await underLedgerLock(ledgerDir, device, (p) => settle(p, device, roots, { resize: { token, bytes: asked } }));
+        if (inForce === undefined) return false;
+        this.bytes = inForce;
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async release() {
       if (released) return;
       released = true;
       try {
-        await underLedgerLock(lockDir, device, (p) => settle(p, device, roots, { remove: token }));
+        await underLedgerLock(ledgerDir, device, (p) => settle(p, device, roots, { remove: token }));
       } catch {
         // The next run that reads the ledger restores the device.
       }
@@ -155,10 +187,10 @@ function held(lockDir: string, device: string, bytes: number, token: string, roo
  * Restore every device whose bound's holders are all gone (wrappers killed with SIGKILL): call
  * it at the start of a run. Returns the devices restored.
  */
-export async function restoreOrphanedBounds(lockDir: string, roots: ProcRoots = DEFAULT_ROOTS): Promise<string[]> {
+export async function restoreOrphanedBounds(ledgerDir: string, roots: ProcRoots = DEFAULT_ROOTS): Promise<string[]> {
   let names: string[];
   try {
-    names = readdirSync(lockDir);
+    names = readdirSync(ledgerDir);
   } catch {
     return [];
   }
@@ -169,20 +201,20 @@ export async function restoreOrphanedBounds(lockDir: string, roots: ProcRoots = 
     const device = `${m[1]}:${m[2]}`;
     try {
       const orphaned = (p: string): boolean => readLedger(p) !== undefined && settle(p, device, roots, {}) === undefined;
-      const outcome = await underLedgerLock(lockDir, device, (p) => (orphaned(p) ? 'restored' : 'kept'));
+      const outcome = await underLedgerLock(ledgerDir, device, (p) => (orphaned(p) ? 'restored' : 'kept'));
       if (outcome === 'restored') restored.push(device);
     } catch {}
   }
   return restored;
 }
 
-/** For `status`: the bounds in force in a lock folder, with their live holders. */
-export function listBounds(lockDir: string): BoundLedger[] {
+/** For `status`: the bounds in force on this machine, with their holders. */
+export function listBounds(ledgerDir: string): BoundLedger[] {
   let names: string[];
   try {
-    names = readdirSync(lockDir);
+    names = readdirSync(ledgerDir);
   } catch {
     return [];
   }
-  return names.filter((n) => LEDGER_FILE.test(n)).flatMap((n) => readLedger(`${lockDir}/${n}`) ?? []);
+  return names.filter((n) => LEDGER_FILE.test(n)).flatMap((n) => readLedger(`${ledgerDir}/${n}`) ?? []);
 }

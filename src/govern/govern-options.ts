@@ -27,14 +27,19 @@ export interface GovernOptions {
    */
   lever?: LeverChoice;
   /**
-   * Hold the dirty + writeback backlog of the devices under `gate.path` to this many bytes while
-   * the job runs (strict_limit 1, max_bytes of /sys/class/bdi; root). It binds every writer of
-   * the device, not only the job: size it to the device (docs/governor.md). Off (undefined) by default.
+   * Hold the dirty + writeback backlog of the devices the job writes (those under `gate.path`, and
+   * those of the files its processes hold open for writing) while it runs: strict_limit 1 and
+   * max_bytes of /sys/class/bdi (root; restored on every way out). 'auto' sizes each device's
+   * bound to what it drains in `backlogWaitMs` at its recent peak write rate (at least 512 KiB); a
+   * number of bytes fixes it; 'off' leaves the devices alone. It binds every writer of the
+   * device, not only the job (docs/governor.md). Default 'auto'.
    */
-  boundBacklogBytes?: number;
+  boundBacklog?: 'auto' | 'off' | number;
+  /** With boundBacklog 'auto': the wait behind the job's backlog a foreground write may find. Default 100 ms. */
+  backlogWaitMs?: number;
 }
 
-export type NormalizedGovern = Required<Omit<GovernOptions, 'boundBacklogBytes'>> & { boundBacklogBytes: number | undefined };
+export type NormalizedGovern = Required<GovernOptions>;
 
 /** Smallest bound: one page (the kernel rounds max_bytes into a share of the dirty limit). */
 export const MIN_BACKLOG_BYTES = 4096;
@@ -49,8 +54,15 @@ export const GOVERN_DEFAULTS: Readonly<Omit<NormalizedGovern, 'enabled'>> = Obje
   minRunMs: 5000,
   intervalMs: 1000,
   lever: 'auto',
-  boundBacklogBytes: undefined,
+  boundBacklog: 'auto',
+  backlogWaitMs: 100,
 });
+
+function backlogBound(v: unknown): 'auto' | 'off' | number {
+  if (v === 'auto' || v === 'off') return v;
+  if (typeof v === 'number') return integer('govern.boundBacklog', v, MIN_BACKLOG_BYTES, MAX_BACKLOG_BYTES);
+  throw invalidOption('govern.boundBacklog', v, `'auto', 'off' or a number of bytes from ${MIN_BACKLOG_BYTES}`);
+}
 
 export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultOn: boolean): NormalizedGovern {
   const o: GovernOptions = typeof v === 'boolean' ? { enabled: v } : (v ?? {});
@@ -68,7 +80,8 @@ export function normalizeGovern(v: boolean | GovernOptions | undefined, defaultO
     minRunMs: ms('minRunMs', o.minRunMs, g.minRunMs),
     intervalMs: ms('intervalMs', o.intervalMs, g.intervalMs, 50),
     lever: choice('govern.lever', o.lever ?? g.lever, LEVER_CHOICES),
-    boundBacklogBytes: o.boundBacklogBytes === undefined ? undefined : integer('govern.boundBacklogBytes', o.boundBacklogBytes, MIN_BACKLOG_BYTES, MAX_BACKLOG_BYTES),
+    boundBacklog: backlogBound(o.boundBacklog ?? g.boundBacklog),
+    backlogWaitMs: ms('backlogWaitMs', o.backlogWaitMs, g.backlogWaitMs, 10),
   };
   if (out.resumeBelow > out.maxIoPressure) throw invalidOption('govern.resumeBelow', out.resumeBelow, `at most maxIoPressure (${out.maxIoPressure})`);
   return out;

@@ -33,6 +33,8 @@ export interface HistoryEntry {
   /** Time held back by the pressure gate, and the signals that held it. */
   deferredMs: number;
   heldBy: string[] | null;
+  /** Deferred to --defer-max and then started under pressure, paced (absent in lines written before it was recorded). */
+  pacedAfterDeferral?: boolean;
   cpuSeconds: number | null;
   peakRssBytes: number | null;
   readBytes: number | null;
@@ -41,6 +43,8 @@ export interface HistoryEntry {
   ioPressure: number | null;
   /** Time the governor held the running job paused (absent in lines written before it was recorded). */
   pausedMs?: number | null;
+  /** The run's time over its time unpaused (`durationMs / (durationMs - pausedMs)`, 2 decimals): what the governor's pauses cost it; null when not paused. */
+  slowdown?: number | null;
   /** With --jitter: the delay waited before the lock (absent without --jitter). */
   jitterMs?: number;
   /** The dirty + writeback bound (bytes) the run held on its device (--bound-backlog); null or absent when none. */

@@ -14,7 +14,7 @@ export interface InvocationResult {
   reason: string | null;
   errorCode: string | null;
   figures: Record<string, number | null> | null;
-  deferral: { ms: number; heldBy: string[] } | null;
+  deferral: { ms: number; heldBy: string[]; paced: boolean } | null;
   usage: {
     cpuSeconds: number | null;
     peakRssBytes: number | null;
@@ -45,6 +45,12 @@ export function skipCause(result: InvocationResult, lock: LockOutcome | undefine
   return result.figures !== null || result.outcome === 'deferred-then-skipped' ? 'pressure' : 'fleet';
 }
 
+/** What the governor's pauses cost a run: its time over its time unpaused, 2 decimals; null when it was not paused. */
+export function slowdownOf(durationMs: number, pausedMs: number | null | undefined): number | null {
+  if (!pausedMs || pausedMs <= 0 || durationMs <= pausedMs) return null;
+  return Math.round((durationMs / (durationMs - pausedMs)) * 100) / 100;
+}
+
 /** The history line of one invocation. */
 export function entryFor(
   result: InvocationResult,
@@ -69,11 +75,13 @@ export function entryFor(
     waitedMs: Math.max(0, result.waitedMs - deferredMs),
     deferredMs,
     heldBy: result.deferral?.heldBy ?? null,
+    pacedAfterDeferral: result.deferral?.paced ?? false,
     cpuSeconds: result.usage?.cpuSeconds ?? null,
     peakRssBytes: result.usage?.peakRssBytes ?? null,
     readBytes: result.usage?.readBytes ?? null,
     writeBytes: result.usage?.writeBytes ?? null,
     pausedMs: result.usage?.pausedMs ?? null,
+    slowdown: slowdownOf(result.durationMs, result.usage?.pausedMs),
     ...(o.jitterMs === undefined ? {} : { jitterMs: o.jitterMs }),
     backlogBoundBytes: result.usage?.boundBytes ?? null,
     ioPressure: o.ioPressure,

@@ -60,6 +60,8 @@ export interface RunRecord {
   killAfterMs?: number;
   /** Set while the run defers, waits for a slot, or is paused for pressure. */
   hold?: RunHold | null;
+  /** Deferred to --defer-max and started under pressure, paced (gate.deferThen 'run'). */
+  pacedAfterDeferral?: boolean;
   /** Governed runs: the governor's pauses that ended in the last minute, [from, to] epoch ms (status's pace). */
   pausedSpans?: Array<[number, number]>;
 }
@@ -117,6 +119,7 @@ export function parseRecord(text: string): RecordRead {
       ...(isInt(r.killAfterMs) && r.killAfterMs >= 0 ? { killAfterMs: r.killAfterMs } : {}),
       hold: isHold(r.hold) ? r.hold : null,
       ...(Array.isArray(r.pausedSpans) ? { pausedSpans: r.pausedSpans.filter(isSpan) } : {}),
+      ...(r.pacedAfterDeferral === true ? { pacedAfterDeferral: true } : {}),
     },
   };
 }

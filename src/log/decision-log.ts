@@ -19,6 +19,7 @@ export type DecisionEvent =
   | 'govern-lever'
   | 'backlog-bound'
   | 'backlog-restored'
+  | 'backlog-resized'
   | 'signal-forwarded'
   | 'deferred'
   | 'deferral-ended'

@@ -54,7 +54,8 @@ export interface RunResult {
   /** Set when the job could not be started: 'ENOENT', 'EACCES'... */
   errorCode: string | null;
   /** Time the pressure gate held the job back and the signals that held it; null when it did not. */
-  deferral: { ms: number; heldBy: string[] } | null;
+  /** The gate held the job back: how long, by what, and whether it then started under pressure, paced (gate.deferThen 'run'). */
+  deferral: { ms: number; heldBy: string[]; paced: boolean } | null;
   /** CPU seconds, peak RSS and I/O bytes of the job, from /proc; null when it did not run as a command. */
   usage: RunUsage | null;
 }

@@ -10,7 +10,7 @@ import { indexByGroup, isSameProcessAlive, scanProcesses, type ProcessSample } f
 import { readProcFile } from '../proc/read-file.ts';
 import { resolveRoots, type ProcRoots } from '../proc/roots.ts';
 import { cpuReading, measureUsage, type CpuReading } from './usage.ts';
-import { listBounds } from '../govern/backlog-bound.ts';
+import { boundLedgerDir, listBounds } from '../govern/backlog-bound.ts';
 import { boundInForce, type BoundLedger } from '../govern/bound-ledger.ts';
 import { ranPercent } from '../govern/pace.ts';
 import { readJitterWaits, type JitterWait } from '../jitter/jitter-wait.ts';
@@ -86,7 +86,7 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
   const stats = scanProcesses(roots);
   const first = cpuReading(stats, scanStart, performance.now());
   const groups = indexByGroup(stats);
-  const bounds = listBounds(dir);
+  const bounds = listBounds(boundLedgerDir(roots.runRoot));
   const rows: JobStatus[] = [];
   for (const name of names.sort()) {
     const paths = jobPaths(dir, name);
@@ -115,6 +115,7 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
         const what = r.hold.kind === 'paused' ? 'paused for pressure' : r.hold.kind === 'slot' ? 'waiting for' : 'held by';
         row.note = `${what}: ${r.hold.signals.join(', ')}${r.hold.giveUpAt === null ? '' : `; gives up at ${row.giveUpAt}`}${typeof r.hold.lever === 'string' ? ` (${r.hold.lever})` : ''}`;
       }
+      if (wrapperAlive && r.pacedAfterDeferral && !r.hold) row.note = 'deferred to --defer-max, then started paced (still under pressure)';
       if (wrapperAlive) {
         row.backlogBound = boundsOf(bounds, r);
         if (r.pausedSpans) row.ranPercent = ranPercent(r.startedAt, now, r.pausedSpans, r.hold?.kind === 'paused' ? r.hold.since : undefined);

@@ -61,12 +61,26 @@ describe('the pressure gate under real I/O load (cgroup-throttled direct-I/O wri
     });
   });
 
-  it('a deferral that reaches --defer-max skips with 75 and logs why', async () => {
+  it('a deferral that reaches --defer-max with --defer-then skip skips with 75 and logs why', async () => {
     await withLoad(async () => {
-      const r = await runIoguard(['run', '--name', 'maxed', '--defer-max', '1s', ...LIMIT, '--', 'true'], { env: b.env });
+      const r = await runIoguard(['run', '--name', 'maxed', '--defer-max', '1s', '--defer-then', 'skip', ...LIMIT, '--', 'true'], { env: b.env });
       assert.equal(r.code, 75);
       const ended = b.events().find((e) => e.event === 'deferral-ended' && e.job === 'maxed');
       assert.equal(ended?.outcome, 'defer-max');
+    });
+  });
+
+  it('by default a deferral that reaches --defer-max starts the job paced, and says so in the log and the history', async () => {
+    await withLoad(async () => {
+      const r = await runIoguard(['run', '--name', 'paced', '--defer-max', '1s', ...LIMIT, '--', 'sh', '-c', 'echo ran'], { env: b.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'ran\n');
+      const ended = b.events().find((e) => e.event === 'deferral-ended' && e.job === 'paced');
+      assert.equal(ended?.outcome, 'defer-max-paced');
+      assert.match(String(ended?.msg), /starting paced/);
+      const history = JSON.parse((await runIoguard(['history', 'paced', '--json'], { env: b.env })).stdout) as { entries: Array<Record<string, unknown>> };
+      assert.equal(history.entries.at(-1)?.outcome, 'completed');
+      assert.equal(history.entries.at(-1)?.pacedAfterDeferral, true);
     });
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { boundBacklog } from '../../src/govern/backlog-bound.ts';
 import { readBdiLimits } from '../../src/govern/bdi-limits.ts';
+import { BIN } from '../helpers/cli.ts';
 import { BLKIO, exclusiveLoad } from '../probe/helpers/load.ts';
 
 // A test-sized run of docs/governor.md "Bounding the backlog": a buffered writer on a device held
@@ -52,8 +53,8 @@ describe('the backlog bound under a real throttled device', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The probe's latencies (ms) and the job's time while a 32 MiB `dd conv=fsync` runs. */
-  async function arm(): Promise<{ latencies: number[]; jobMs: number }> {
+  /** The probe's latencies (ms) and the job's time while a 32 MiB `dd conv=fsync` runs (bare, or with `wrap` in front). */
+  async function arm(wrap: string[] = []): Promise<{ latencies: number[]; jobMs: number }> {
     execFileSync('sync');
     const probe = spawn(join(dir, 'direct-probe'), [join(mnt, 'commit'), '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -61,7 +62,8 @@ describe('the backlog bound under a real throttled device', { skip }, () => {
     await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
     const dd = ['if=/dev/zero', `of=${join(mnt, 'job')}`, 'bs=1M', 'count=32', 'conv=fsync', 'status=none'];
-    const job = spawn('dd', dd, { stdio: 'ignore' });
+    const [cmd, ...args] = [...wrap, 'dd', ...dd] as [string, ...string[]];
+    const job = spawn(cmd, args, { stdio: 'ignore' });
     assert.equal(await new Promise((r) => job.once('exit', r)), 0);
     const t1 = Date.now();
     probe.kill('SIGTERM');
@@ -76,7 +78,7 @@ describe('the backlog bound under a real throttled device', { skip }, () => {
   it(name, { timeout: 120_000 }, async () => {
     const { bare, bounded } = await exclusiveLoad(async () => {
       const bare = await arm();
-      const held = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir: dir, job: 'effect' });
+      const held = await boundBacklog({ paths: [mnt], bytes: 1 << 20, ledgerDir: dir, job: 'effect' });
       assert.deepEqual(held.problems, []);
       try {
         return { bare, bounded: await arm() };
@@ -90,5 +92,19 @@ describe('the backlog bound under a real throttled device', { skip }, () => {
     assert.ok(bare.latencies.length >= 2 && bounded.latencies.length >= 20, calls);
     assert.ok(b < a / 2, `p99 with the bound ${b} ms, without ${a} ms`);
     assert.ok(bounded.jobMs < bare.jobMs * 1.5, `job ${bounded.jobMs} ms with the bound, ${bare.jobMs} ms without`);
+  });
+
+  it('under `ioguard run` with the default auto bound (no flag, no --path), the same probe\'s p99 is far below bare, and the device is restored', { timeout: 120_000 }, async () => {
+    const box = join(dir, 'ioguard');
+    // --on-pressure run --govern: the governor (and so the bound) as by default, without a gate another test's load could hold.
+    const wrap = [process.execPath, BIN, 'run', '--name', 'effect', '--lock-dir', box, '--log-file', join(box, 'log'), '--on-pressure', 'run', '--govern', '--'];
+    const before = readBdiLimits(majMin, '/sys');
+    const { bare, paced } = await exclusiveLoad(async () => ({ bare: await arm(), paced: await arm(wrap) }));
+    const [a, b] = [p99(bare.latencies), p99(paced.latencies)];
+    assert.ok(paced.latencies.length >= 20, `calls: ${bare.latencies.length} bare, ${paced.latencies.length} under ioguard`);
+    assert.ok(b < a / 2, `p99 under ioguard ${b} ms, bare ${a} ms`);
+    const log = readFileSync(join(box, 'log'), 'utf8');
+    assert.match(log, new RegExp(`"event":"backlog-bound".*"device":"${majMin}"`), 'the job\'s device was bounded');
+    assert.deepEqual({ ...readBdiLimits(majMin, '/sys'), maxBytes: 0 }, { ...before, maxBytes: 0 }, 'restored after the run');
   });
 });

@@ -61,7 +61,7 @@ describe('the backlog bound on a real loop device', realDevice, () => {
   after(() => dev?.cleanup());
 
   it('sets strict_limit 1 and max_bytes on the device of the path while held, and puts back what it found after release', async () => {
-    const r = await boundBacklog({ paths: [join(mnt, 'sub', '..')], bytes: DEFAULT_BACKLOG_BYTES, lockDir, job: 'one' });
+    const r = await boundBacklog({ paths: [join(mnt, 'sub', '..')], bytes: DEFAULT_BACKLOG_BYTES, ledgerDir: lockDir, job: 'one' });
     assert.deepEqual(r.problems, []);
     assert.deepEqual(r.bounds.map((b) => b.device), [majMin]);
     assert.equal(limits().strictLimit, true);
@@ -73,8 +73,8 @@ describe('the backlog bound on a real loop device', realDevice, () => {
   });
 
   it('two jobs on one device: the first to end leaves the bound, the second restores the device', async () => {
-    const a = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'a' });
-    const b = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'b' });
+    const a = await boundBacklog({ paths: [mnt], bytes: 1 << 20, ledgerDir: lockDir, job: 'a' });
+    const b = await boundBacklog({ paths: [mnt], bytes: 1 << 20, ledgerDir: lockDir, job: 'b' });
     assert.equal(listBounds(lockDir)[0]?.holders.length, 2);
     await a.bounds[0]!.release();
     assert.equal(limits().strictLimit, true, 'b still runs: the bound stays');
@@ -101,7 +101,7 @@ describe('the backlog bound on a real loop device', realDevice, () => {
     await new Promise((resolve) => child.stdout.once('data', resolve));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    const r = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'next' });
+    const r = await boundBacklog({ paths: [mnt], bytes: 1 << 20, ledgerDir: lockDir, job: 'next' });
     assert.equal(r.bounds[0]?.bytes, 1 << 20, 'the dead holder\'s 64 KiB no longer counts');
     await r.bounds[0]!.release();
     assert.deepEqual(setting(), original);
@@ -112,7 +112,7 @@ describe('the backlog bound on a real loop device', realDevice, () => {
     write('strict_limit', 1);
     const before = setting();
     try {
-      const r = await boundBacklog({ paths: [mnt], bytes: 1 << 20, lockDir, job: 'loose' });
+      const r = await boundBacklog({ paths: [mnt], bytes: 1 << 20, ledgerDir: lockDir, job: 'loose' });
       assert.ok((limits().maxBytes ?? Infinity) <= (128 << 10) + 4096, `max_bytes ${limits().maxBytes}`);
       await r.bounds[0]!.release();
       assert.deepEqual(setting(), before);
@@ -133,7 +133,7 @@ describe('the backlog bound on a real loop device', realDevice, () => {
       execFileSync('mount', [upper, upperMnt]);
       const upperMajMin = readFileSync(`/sys/block/${upper.replace('/dev/', '')}/dev`, 'utf8').trim();
       const upperBefore = readBdiLimits(upperMajMin, '/sys') as BdiLimits;
-      const r = await boundBacklog({ paths: [upperMnt], bytes: 1 << 20, lockDir, job: 'stacked' });
+      const r = await boundBacklog({ paths: [upperMnt], bytes: 1 << 20, ledgerDir: lockDir, job: 'stacked' });
       assert.deepEqual(r.bounds.map((b) => b.device), [upperMajMin, majMin]);
       assert.equal(limits().strictLimit, true, 'the lower device holds the upper one\'s writeback');
       for (const h of r.bounds) await h.release();
@@ -149,7 +149,7 @@ describe('the backlog bound on a real loop device', realDevice, () => {
   });
 
   it('names a path without a writeback device (tmpfs) as a problem and bounds nothing', async () => {
-    const r = await boundBacklog({ paths: ['/dev/shm'], bytes: 1 << 20, lockDir, job: 'shm' });
+    const r = await boundBacklog({ paths: ['/dev/shm'], bytes: 1 << 20, ledgerDir: lockDir, job: 'shm' });
     assert.deepEqual(r.bounds, []);
     assert.match(r.problems[0] ?? '', /no writeback device \(tmpfs/);
   });

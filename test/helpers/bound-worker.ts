@@ -2,6 +2,6 @@
 import { boundBacklog } from '../../src/govern/backlog-bound.ts';
 
 const [path, lockDir, bytes] = process.argv.slice(2) as [string, string, string];
-const r = await boundBacklog({ paths: [path], bytes: Number(bytes), lockDir, job: 'killed' });
+const r = await boundBacklog({ paths: [path], bytes: Number(bytes), ledgerDir: lockDir, job: 'killed' });
 console.log(JSON.stringify({ devices: r.bounds.map((b) => b.device), problems: r.problems }));
 setInterval(() => {}, 1000);

@@ -90,7 +90,7 @@ describe('a deferral in the history', () => {
     const procRoot = new URL('../fixtures/proc-6.18', import.meta.url).pathname;
     const r = await runCommand(['true'], {
       name: 'held', lockDir: b.lockDir, logFile: false, procRoot, gateRetryMs: 100,
-      gate: { thresholds: { maxLoad: 0.01 }, onPressure: 'defer', deferMaxMs: 600, windowMs: 50 },
+      gate: { thresholds: { maxLoad: 0.01 }, onPressure: 'defer', deferMaxMs: 600, deferThen: 'skip', windowMs: 50 },
     });
     assert.equal(r.outcome, 'deferred-then-skipped');
     const json = JSON.parse((await runIoguard(['history', 'held', '--json'], { env: b.env })).stdout) as Record<string, any>;
@@ -100,6 +100,22 @@ describe('a deferral in the history', () => {
     assert.ok(e.deferredMs >= 600, `deferred ${e.deferredMs} ms`);
     assert.equal(json.totals.deferredMs, e.deferredMs);
     assert.deepEqual(json.totals.skips, { pressure: 1 });
+  });
+
+  it('by default (deferThen run) a deferral that reaches deferMaxMs starts the job, and the line says it ran paced', async () => {
+    const b = box();
+    const procRoot = new URL('../fixtures/proc-6.18', import.meta.url).pathname;
+    const r = await runCommand(['true'], {
+      name: 'held-paced', lockDir: b.lockDir, logFile: false, procRoot, gateRetryMs: 100,
+      gate: { thresholds: { maxLoad: 0.01 }, onPressure: 'defer', deferMaxMs: 600, windowMs: 50 },
+    });
+    assert.equal(r.outcome, 'completed');
+    assert.equal(r.deferral?.paced, true);
+    const json = JSON.parse((await runIoguard(['history', 'held-paced', '--json'], { env: b.env })).stdout) as Record<string, any>;
+    const e = json.entries[0];
+    assert.equal(e.outcome, 'completed');
+    assert.equal(e.pacedAfterDeferral, true);
+    assert.ok(e.deferredMs >= 600, `deferred ${e.deferredMs} ms`);
   });
 });
 

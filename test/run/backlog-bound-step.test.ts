@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
-import { listBounds } from '../../src/govern/backlog-bound.ts';
+import { boundLedgerDir, listBounds } from '../../src/govern/backlog-bound.ts';
 import { historyPaths } from '../../src/history/paths.ts';
 import { listJobs, type JobStatus } from '../../src/status/list-jobs.ts';
 import { runIoguard, sandbox, startIoguard, type Sandbox } from '../helpers/cli.ts';
@@ -30,6 +30,8 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     const [strict, maxBytes] = readFileSync(out, 'utf8').trim().split('\n').map(Number);
     return { strict: strict as number, maxBytes: maxBytes as number };
   };
+  /** The machine's ledger of this test's device (other tests may bound other devices meanwhile). */
+  const ledgers = () => listBounds(boundLedgerDir()).filter((l) => l.device === majMin);
   const nearly = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 64 * 1024, `max_bytes ${actual}, asked ${expected}`);
 
   let dev: ScratchLoop | undefined;
@@ -50,11 +52,11 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     assert.equal(seen(out).strict, 1);
     nearly(seen(out).maxBytes, 256 << 10);
     assert.deepEqual(setting(), original);
-    assert.deepEqual(listBounds(b.lockDir), []);
+    assert.deepEqual(ledgers(), []);
     const history = readFileSync(historyPaths(b.lockDir, 'completed').history, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(history.at(-1)?.backlogBoundBytes, 256 << 10);
     const line = b.events().find((e) => e.event === 'backlog-bound' && e.device === majMin);
-    assert.match(String(line?.msg), /held to 256 KiB \(strict_limit 1, max_bytes 262144\).*was strict_limit 0, max_ratio 100/);
+    assert.match(String(line?.msg), /held to 256 KiB \(strict_limit 1, max_bytes 262144; --path\).*was strict_limit 0, max_ratio 100/);
   });
 
   it('a failed job: the bound is released too', async () => {
@@ -73,7 +75,7 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     assert.deepEqual(setting(), original);
   });
 
-  it('a SIGKILLed wrapper leaves the bound; the next run, bounded or not, restores the device', async () => {
+  it('a SIGKILLed wrapper leaves the bound; the next governed run, whatever it writes, restores the device', async () => {
     const out = join(b.dir, 'killed');
     const child = startIoguard(args('killed', ['--bound-backlog', '1M'], ...probe(out, 'sleep 30')), { env: b.env, detached: true });
     await waitFor(() => { try { return seen(out).strict === 1; } catch { return false; } });
@@ -83,7 +85,7 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     try {
       process.kill(-(child.pid as number), 'SIGKILL');
     } catch {}
-    const r = await runIoguard(['run', '--name', 'next', '--no-gate', '--', 'true'], { env: b.env });
+    const r = await runIoguard(['run', '--name', 'next', '--no-gate', '--govern', '--', 'true'], { env: b.env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(setting(), original);
     assert.ok(b.events().some((e) => e.event === 'backlog-restored' && e.device === majMin));
@@ -92,7 +94,7 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
   it('two concurrent jobs on one device: the first to end leaves the bound, the second restores it; status shows it', async () => {
     const gate = join(b.dir, 'release-long');
     const long = startIoguard(args('long', ['--bound-backlog', '1M'], 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done`), { env: b.env });
-    await waitFor(() => listBounds(b.lockDir).some((l) => l.holders.length === 1));
+    await waitFor(() => ledgers().some((l) => l.holders.length === 1));
     // The pace appears with the supervisor's first record write, a moment after the bound.
     let row: JobStatus | undefined;
     for (let i = 0; i < 100 && row?.ranPercent == null; i++) {
@@ -109,8 +111,8 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     assert.deepEqual(setting(), original);
   });
 
-  it('--no-govern, or no --bound-backlog: the device is left as it is', async () => {
-    for (const [name, extra] of [['no-govern', ['--no-govern', '--bound-backlog', '1M']], ['no-flag', []]] as const) {
+  it('--no-govern, or --bound-backlog off: the device is left as it is', async () => {
+    for (const [name, extra] of [['no-govern', ['--no-govern', '--bound-backlog', '1M']], ['no-govern-auto', ['--no-govern']], ['off', ['--bound-backlog', 'off']]] as const) {
       const out = join(b.dir, name);
       const argv = ['run', '--name', name, '--no-gate', '--path', mnt, ...extra, '--', ...probe(out)];
       const r = await runIoguard(argv, { env: b.env });
@@ -120,10 +122,27 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     }
   });
 
-  it('without --path there is nothing to bound: one log line, and the job runs', async () => {
-    const r = await runIoguard(['run', '--name', 'no-path', '--no-gate', '--govern', '--bound-backlog', '1M', '--', 'true'], { env: b.env });
+  it('by default (auto), a device the job holds a file open on for writing is bounded while it writes, and restored after', async () => {
+    const out = join(b.dir, 'auto');
+    // No --path: the job opens a file on the device for writing, and reads the device's settings a while later.
+    const job = ['sh', '-c', `exec 3>${join(mnt, 'auto-file')}; sleep 1.5; cat ${sysFile('strict_limit')} ${sysFile('max_bytes')} > ${out}`];
+    const r = await runIoguard(['run', '--name', 'auto', '--no-gate', '--govern', '--', ...job], { env: b.env });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(b.events().filter((e) => e.job === 'no-path' && e.event === 'backlog-bound' && /nothing to bound/.test(String(e.msg))).length, 1);
+    assert.equal(seen(out).strict, 1, 'bounded while the job wrote there');
+    assert.ok(seen(out).maxBytes >= (512 << 10) - 64 * 1024, `at least the 512 KiB floor: ${seen(out).maxBytes}`);
+    assert.deepEqual(setting(), original);
+    assert.deepEqual(ledgers(), []);
+    const line = b.events().find((e) => e.job === 'auto' && e.event === 'backlog-bound' && e.device === majMin);
+    assert.equal(line?.why, 'the job writes there');
+  });
+
+  it('a job that only reads the device does not bound it', async () => {
+    writeFileSync(join(mnt, 'read-me'), 'x');
+    const out = join(b.dir, 'reader');
+    const job = ['sh', '-c', `exec 3<${join(mnt, 'read-me')}; sleep 1.5; cat ${sysFile('strict_limit')} ${sysFile('max_bytes')} > ${out}`];
+    const r = await runIoguard(['run', '--name', 'reader', '--no-gate', '--govern', '--', ...job], { env: b.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(seen(out).strict, 0);
   });
 });
 

@@ -37,13 +37,13 @@ describe('run options read by the steps are validated once, up front', () => {
   }
 });
 
-describe('govern.boundBacklogBytes', () => {
-  for (const value of [12, 1.5, '1M', -4096]) {
-    it(`${JSON.stringify(value)} rejects with ERR_INVALID_OPTION naming govern.boundBacklogBytes, and nothing runs`, async () => {
+describe('govern.boundBacklog', () => {
+  for (const value of [12, 1.5, '1M', -4096, true]) {
+    it(`${JSON.stringify(value)} rejects with ERR_INVALID_OPTION naming govern.boundBacklog, and nothing runs`, async () => {
       const marker = join(b.dir, `ran-bound-${String(value)}`);
       await assert.rejects(
-        () => runCommand(['sh', '-c', `touch ${marker}`], { name: 'opt-bound', ...base, govern: { boundBacklogBytes: value as number } }),
-        (e: unknown) => e instanceof IoguardError && e.code === 'ERR_INVALID_OPTION' && /^govern\.boundBacklogBytes: .* is not an integer from 4096 to/.test(e.message),
+        () => runCommand(['sh', '-c', `touch ${marker}`], { name: 'opt-bound', ...base, govern: { boundBacklog: value as number } }),
+        (e: unknown) => e instanceof IoguardError && e.code === 'ERR_INVALID_OPTION' && /^govern\.boundBacklog: .* is not (an integer from 4096 to|'auto', 'off' or a number)/.test(e.message),
       );
       assert.equal(existsSync(marker), false);
     });

@@ -1,58 +1,92 @@
-import { boundBacklog, listBounds, restoreOrphanedBounds, type HeldBound } from '../../govern/backlog-bound.ts';
+import { boundLedgerDir, listBounds, restoreOrphanedBounds } from '../../govern/backlog-bound.ts';
+import { BacklogPacer, commandPaths } from '../../govern/backlog-pacer.ts';
 import type { BdiLimits } from '../../govern/bdi-limits.ts';
 import { formatBytes } from '../../util/format-units.ts';
 import type { StepResult } from '../pipeline.ts';
 import type { RunState, Step } from '../run-state.ts';
 
-/** The bounds this run holds, kept beside the state so that the step's exit releases exactly them. */
-const heldBy = new WeakMap<RunState, HeldBound[]>();
+/** The pacer of each run, kept beside the state so that the step's exit releases exactly its bounds. */
+const pacers = new WeakMap<RunState, BacklogPacer>();
+
+/** How often the job's open files and the devices' write rates are read. */
+const PACER_INTERVAL_MS = 500;
+/** How long a device the command names keeps its bound without the job seen writing there. */
+const GUESS_HOLD_MS = 10_000;
 
 const describeLimits = (l: BdiLimits): string =>
   `strict_limit ${l.strictLimit ? 1 : 0}, max_ratio ${l.maxRatio}${l.maxBytes === undefined ? '' : `, max_bytes ${l.maxBytes}`}`;
 
+/** The pacer a run started (the supervise step lets it watch the job once the job runs). */
+export function backlogPacerOf(state: RunState): BacklogPacer | undefined {
+  return pacers.get(state);
+}
+
 /**
- * --bound-backlog: hold the dirty + writeback backlog of the --path device to a few bytes while
- * the job runs (docs/governor.md, "Bounding the backlog"). Every run first restores bounds left
- * by wrappers that died (SIGKILL); the exit releases this run's bound on every path, and the last
- * holder of a device restores what it had. A bound that cannot be set is one log line: the job runs.
+ * --bound-backlog (default auto): hold the dirty + writeback backlog of the devices the job
+ * writes while it runs (docs/governor.md, "Bounding the backlog"). Every run that may bound (root,
+ * governor on) first restores bounds left by wrappers that died (SIGKILL). Here the --path devices are bounded before the job
+ * starts; once it runs, the devices of the files it writes join them (supervise step). The exit
+ * releases the bounds on every path; the last holder of a device restores what it had. A bound
+ * that cannot be set is one log line: the job runs.
  */
 export const backlogBoundStep: Step = {
   name: 'backlog bound',
   async enter(state): Promise<StepResult> {
     const { ctx } = state;
     const { o, log } = ctx;
-    for (const device of await restoreOrphanedBounds(ctx.lockDir, ctx.roots)) {
+    const ledgerDir = boundLedgerDir(ctx.roots.runRoot);
+    const bound = o.govern.boundBacklog;
+    if (bound === 'off') return 'proceed';
+    const fields = { bound, path: o.gate.path ?? null };
+    if (!o.govern.enabled) {
+      if (bound !== 'auto') log.log('info', 'backlog-bound', '--bound-backlog not applied: the governor is off for this run (--no-govern, --no-gate or --on-pressure other than defer)', fields);
+      return 'proceed';
+    }
+    if (process.getuid?.() !== 0) {
+      if (bound !== 'auto') log.log('warn', 'backlog-bound', 'backlog not bounded: not root (/sys/class/bdi/*/max_bytes is root\'s to write)', fields);
+      return 'proceed';
+    }
+    // A run that may bound first restores what wrappers killed with SIGKILL left bounded.
+    for (const device of await restoreOrphanedBounds(ledgerDir, ctx.roots)) {
       log.log('warn', 'backlog-restored', `restored the writeback limits of ${device}: the run that bounded them ended without restoring them`, { device });
     }
-    const bytes = o.govern.boundBacklogBytes;
-    if (bytes === undefined) return 'proceed';
-    const fields = { bytes, path: o.gate.path ?? null };
-    if (!o.govern.enabled) {
-      log.log('info', 'backlog-bound', '--bound-backlog not applied: the governor is off for this run (--no-govern, --no-gate or --on-pressure other than defer)', fields);
-      return 'proceed';
-    }
-    if (o.gate.path === undefined) {
-      log.log('info', 'backlog-bound', 'nothing to bound: --bound-backlog needs --path to know the device the job writes', fields);
-      return 'proceed';
-    }
-    const { bounds, problems } = await boundBacklog({ paths: [o.gate.path], bytes, lockDir: ctx.lockDir, job: ctx.name, roots: ctx.roots });
-    heldBy.set(state, bounds);
-    for (const problem of problems) log.log('warn', 'backlog-bound', `backlog not bounded: ${problem}`, { ...fields, problem });
-    const saved = new Map(listBounds(ctx.lockDir).map((l) => [l.device, l.saved]));
-    for (const b of bounds) {
-      const was = saved.get(b.device);
-      const message = `backlog of ${b.device} held to ${formatBytes(b.bytes)} (strict_limit 1, max_bytes ${b.bytes}) while the job runs; was ${was ? describeLimits(was) : 'unknown'}`;
-      log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bound: b.bytes, was: was ?? null });
-    }
+    const pacer = new BacklogPacer({
+      bytes: bound,
+      waitMs: o.govern.backlogWaitMs,
+      paths: o.gate.path === undefined ? [] : [o.gate.path],
+      guessedPaths: commandPaths(ctx.argv, o.cwd ?? process.cwd()),
+      guessHoldMs: GUESS_HOLD_MS,
+      ledgerDir,
+      job: ctx.name,
+      roots: ctx.roots,
+      now: ctx.now,
+      intervalMs: PACER_INTERVAL_MS,
+      onBound: (b, why) => {
+        const was = listBounds(ledgerDir).find((l) => l.device === b.device)?.saved;
+        const message = `backlog of ${b.device} held to ${formatBytes(b.bytes)} (strict_limit 1, max_bytes ${b.bytes}; ${why}); was ${was ? describeLimits(was) : 'unknown'}`;
+        log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bytes: b.bytes, why, was: was ?? null });
+      },
+      onResize: (b, from, rate) => {
+        const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (the device wrote ${formatBytes(rate)}/s at its recent peak)`;
+        log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, rateBytesPerSecond: Math.round(rate) });
+      },
+      onRelease: (b) => log.log('info', 'backlog-restored', `released the backlog bound on ${b.device}: the job has not written there`, { devices: [b.device] }),
+      onProblem: (problem) => log.log('info', 'backlog-bound', `backlog not bounded: ${problem}`, { ...fields, problem }),
+    });
+    pacers.set(state, pacer);
+    await pacer.start();
     return 'proceed';
   },
   async exit(state) {
-    const bounds = heldBy.get(state) ?? [];
-    heldBy.delete(state);
+    const pacer = pacers.get(state);
+    pacers.delete(state);
+    if (pacer === undefined) return;
+    const bounds = pacer.bounds;
+    const smallest = bounds.length > 0 ? Math.min(...bounds.map((b) => b.bytes)) : undefined;
+    await pacer.stop();
     if (bounds.length === 0) return;
-    await Promise.all(bounds.map((b) => b.release()));
     state.ctx.log.log('info', 'backlog-restored', `released the backlog bound on ${bounds.map((b) => b.device).join(', ')}`, { devices: bounds.map((b) => b.device) });
     const usage = state.result.usage;
-    if (usage) state.result.usage = { ...usage, boundBytes: Math.min(...bounds.map((b) => b.bytes)) };
+    if (usage && smallest !== undefined) state.result.usage = { ...usage, boundBytes: smallest };
   },
 };

@@ -46,7 +46,8 @@ async function passPressureGate(state: RunState, budget: number): Promise<RunSta
   record.hold = null;
   result.figures = gate.figures;
   result.waitedMs += gate.deferredMs;
-  if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy };
+  if (gate.deferred) result.deferral = { ms: gate.deferredMs, heldBy: gate.heldBy, paced: gate.paced };
+  if (gate.paced) record.pacedAfterDeferral = true;
   record.phase = 'starting';
   if (gate.action === 'skip') {
     const reason = gate.interrupted ? `interrupted by ${ctx.interrupts.received ?? 'signal'} while deferring` : `system under pressure: ${gate.reason}`;

@@ -1,0 +1,60 @@
+import { fstatSync, readdirSync, statSync } from 'node:fs';
+import { readProcFile } from '../proc/read-file.ts';
+import type { ProcRoots } from '../proc/roots.ts';
+
+/** Most descriptors looked at per process: a job with thousands of open sockets costs no more than this. */
+const MAX_FDS_PER_PROCESS = 256;
+const O_ACCMODE = 0o3;
+
+/** `flags:\t0100001` of /proc/PID/fdinfo/FD: true when opened for writing (O_WRONLY or O_RDWR). */
+export function parseFdinfoWritable(text: string): boolean | undefined {
+  const m = /^flags:\s*([0-7]+)$/m.exec(text);
+  return m ? (Number.parseInt(m[1] as string, 8) & O_ACCMODE) !== 0 : undefined;
+}
+
+/** `dev:ino` of this process's stdout and stderr when they are files: the caller's log, which the job inherits. */
+export function ownOutputFiles(): Set<string> {
+  const out = new Set<string>();
+  for (const fd of [1, 2]) {
+    try {
+      const st = fstatSync(fd);
+      if (st.isFile()) out.add(`${st.dev}:${st.ino}`);
+    } catch {}
+  }
+  return out;
+}
+
+/**
+ * The regular files the given processes hold open for writing (but `ignore`, as `dev:ino`), one `/proc/PID/fd/N` path per
+ * filesystem (st_dev), for the caller to map to its writeback devices. Processes that are gone
+ * or not readable are skipped: this is a sample, taken again on the next tick.
+ */
+export function writtenFilesByDevice(
+  pids: readonly number[],
+  roots: Pick<ProcRoots, 'procRoot'>,
+  known: ReadonlySet<number> = new Set(),
+  ignore: ReadonlySet<string> = new Set(),
+): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`${roots.procRoot}/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds.slice(0, MAX_FDS_PER_PROCESS)) {
+      const link = `${roots.procRoot}/${pid}/fd/${fd}`;
+      let st;
+      try {
+        st = statSync(link);
+      } catch {
+        continue;
+      }
+      if (!st.isFile() || known.has(st.dev) || out.has(st.dev) || ignore.has(`${st.dev}:${st.ino}`)) continue;
+      const info = readProcFile(`${roots.procRoot}/${pid}/fdinfo/${fd}`);
+      if (info !== undefined && parseFdinfoWritable(info)) out.set(st.dev, link);
+    }
+  }
+  return out;
+}
