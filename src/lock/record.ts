@@ -33,6 +33,8 @@ export interface RunHold {
   signals: string[];
   /** For a pause: how the job is held back (`stop`, `freeze`, `throttle`). */
   lever?: string;
+  /** For a pressure deferral: what happens at `giveUpAt` (gate.deferThen): start paced, or skip. */
+  then?: 'run' | 'skip';
 }
 
 /** The run record beside the lock, replaced atomically (write + rename). */

@@ -113,7 +113,8 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobStatus
         row.holdingSince = new Date(r.hold.since).toISOString();
         row.giveUpAt = r.hold.giveUpAt === null ? null : new Date(r.hold.giveUpAt).toISOString();
         const what = r.hold.kind === 'paused' ? 'paused for pressure' : r.hold.kind === 'slot' ? 'waiting for' : 'held by';
-        row.note = `${what}: ${r.hold.signals.join(', ')}${r.hold.giveUpAt === null ? '' : `; gives up at ${row.giveUpAt}`}${typeof r.hold.lever === 'string' ? ` (${r.hold.lever})` : ''}`;
+        const end = r.hold.then === 'run' ? 'starts paced at' : 'gives up at';
+        row.note = `${what}: ${r.hold.signals.join(', ')}${r.hold.giveUpAt === null ? '' : `; ${end} ${row.giveUpAt}`}${typeof r.hold.lever === 'string' ? ` (${r.hold.lever})` : ''}`;
       }
       if (wrapperAlive && r.pacedAfterDeferral && !r.hold) row.note = 'deferred to --defer-max, then started paced (still under pressure)';
       if (wrapperAlive) {

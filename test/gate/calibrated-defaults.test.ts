@@ -51,7 +51,7 @@ describe('the gate under its defaults', () => {
         assert.match(String(row?.holding?.[0]), /^io some \d+(\.\d)?% \(limit 30%\)$/);
         assert.ok(Date.parse(row?.giveUpAt) > Date.now() + 60_000, 'give-up time is about --defer-max away');
         const table = (await runIoguard(['status'], { env: b.env })).stdout;
-        assert.match(table, /held by: io some \d+(\.\d)?% \(limit 30%\); gives up at \d{4}-/);
+        assert.match(table, /held by: io some \d+(\.\d)?% \(limit 30%\); starts paced at \d{4}-/);
         const tick = await runIoguard(['run', '--verbose', '--name', 'io-job', '--', 'true'], { env: b.env });
         assert.equal(tick.code, 75);
         assert.match(tick.stderr, /skipped: previous run still deferring for pressure \(held by io some/);

@@ -94,19 +94,24 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
   it('two concurrent jobs on one device: the first to end leaves the bound, the second restores it; status shows it', async () => {
     const gate = join(b.dir, 'release-long');
     const long = startIoguard(args('long', ['--bound-backlog', '1M'], 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done`), { env: b.env });
-    await waitFor(() => ledgers().some((l) => l.holders.length === 1));
-    // The pace appears with the supervisor's first record write, a moment after the bound.
-    let row: JobStatus | undefined;
-    for (let i = 0; i < 100 && row?.ranPercent == null; i++) {
-      row = (await listJobs({ lockDir: b.lockDir, usage: false })).find((r) => r.name === 'long');
-      await new Promise((r) => setTimeout(r, 50));
+    // Whatever fails below, the long job ends, so that its bound does not outlive this test.
+    try {
+      await waitFor(() => ledgers().some((l) => l.holders.length === 1));
+      // The pace appears with the supervisor's first record write, a moment after the bound.
+      let row: JobStatus | undefined;
+      for (let i = 0; i < 100 && row?.ranPercent == null; i++) {
+        row = (await listJobs({ lockDir: b.lockDir, usage: false })).find((r) => r.name === 'long');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The job also names the gate file's folder: that device may be bounded too (a guess, let go after 10 s).
+      assert.deepEqual(row?.backlogBound?.filter((d) => d.device === majMin), [{ device: majMin, bytes: 1 << 20 }]);
+      assert.equal(typeof row?.ranPercent, 'number', 'a governed run has a pace');
+      const short = await runIoguard(args('short', ['--bound-backlog', '1M'], 'true'), { env: b.env });
+      assert.equal(short.code, 0, short.stderr);
+      assert.equal(limits().strictLimit, true, 'long still runs: the bound stays');
+    } finally {
+      writeFileSync(gate, '');
     }
-    assert.deepEqual(row?.backlogBound, [{ device: majMin, bytes: 1 << 20 }]);
-    assert.equal(typeof row?.ranPercent, 'number', 'a governed run has a pace');
-    const short = await runIoguard(args('short', ['--bound-backlog', '1M'], 'true'), { env: b.env });
-    assert.equal(short.code, 0, short.stderr);
-    assert.equal(limits().strictLimit, true, 'long still runs: the bound stays');
-    writeFileSync(gate, '');
     assert.equal((await long.done).code, 0);
     assert.deepEqual(setting(), original);
   });
@@ -124,9 +129,9 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
 
   it('by default (auto), a device the job holds a file open on for writing is bounded while it writes, and restored after', async () => {
     const out = join(b.dir, 'auto');
-    // No --path: the job opens a file on the device for writing, and reads the device's settings a while later.
-    const job = ['sh', '-c', `exec 3>${join(mnt, 'auto-file')}; sleep 1.5; cat ${sysFile('strict_limit')} ${sysFile('max_bytes')} > ${out}`];
-    const r = await runIoguard(['run', '--name', 'auto', '--no-gate', '--govern', '--', ...job], { env: b.env });
+    // No --path, and the command does not name the device: the job opens a file there ($F) and reads the device's settings a while later.
+    const job = ['sh', '-c', `exec 3>"$F"; sleep 1.5; cat ${sysFile('strict_limit')} ${sysFile('max_bytes')} > ${out}`];
+    const r = await runIoguard(['run', '--name', 'auto', '--no-gate', '--govern', '--', ...job], { env: { ...b.env, F: join(mnt, 'auto-file') } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(seen(out).strict, 1, 'bounded while the job wrote there');
     assert.ok(seen(out).maxBytes >= (512 << 10) - 64 * 1024, `at least the 512 KiB floor: ${seen(out).maxBytes}`);
@@ -139,10 +144,24 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
   it('a job that only reads the device does not bound it', async () => {
     writeFileSync(join(mnt, 'read-me'), 'x');
     const out = join(b.dir, 'reader');
-    const job = ['sh', '-c', `exec 3<${join(mnt, 'read-me')}; sleep 1.5; cat ${sysFile('strict_limit')} ${sysFile('max_bytes')} > ${out}`];
-    const r = await runIoguard(['run', '--name', 'reader', '--no-gate', '--govern', '--', ...job], { env: b.env });
+    const job = ['sh', '-c', `exec 3<"$F"; sleep 1.5; cat ${sysFile('strict_limit')} ${sysFile('max_bytes')} > ${out}`];
+    const r = await runIoguard(['run', '--name', 'reader', '--no-gate', '--govern', '--', ...job], { env: { ...b.env, F: join(mnt, 'read-me') } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(seen(out).strict, 0);
+  });
+
+  it('a device the command names is bounded before the job starts, and let go after 10 s when the job never wrote there', { timeout: 60_000 }, async () => {
+    const [early, late] = [join(b.dir, 'named-early'), join(b.dir, 'named-late')];
+    const read = `cat ${sysFile('strict_limit')} ${sysFile('max_bytes')}`;
+    const job = ['sh', '-c', `${read} > ${early}; sleep 11; ${read} > ${late}`, 'sh', join(mnt, 'named-only')];
+    const r = await runIoguard(['run', '--name', 'named', '--no-gate', '--govern', '--', ...job], { env: b.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(seen(early).strict, 1, 'bounded from the first instruction of the job');
+    assert.equal(seen(late).strict, 0, 'released once the job had not written there for 10 s');
+    const events = b.events().filter((e) => e.job === 'named');
+    assert.equal(events.find((e) => e.event === 'backlog-bound' && e.device === majMin)?.why, 'named in the command');
+    assert.ok(events.some((e) => e.event === 'backlog-restored' && /has not written there/.test(String(e.msg))));
+    assert.deepEqual(setting(), original);
   });
 });
 

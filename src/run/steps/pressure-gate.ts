@@ -36,7 +36,7 @@ async function passPressureGate(state: RunState, budget: number): Promise<RunSta
     signal: ctx.interrupts.signal,
     onDeferring: (d) => {
       record.phase = 'deferring';
-      record.hold = { kind: 'pressure', since: d.since, giveUpAt: d.giveUpAt, signals: d.holdings.map(holdingText) };
+      record.hold = { kind: 'pressure', since: d.since, giveUpAt: d.giveUpAt, signals: d.holdings.map(holdingText), then: o.gate.deferThen };
       record.updatedAt = now();
       lock.update(record);
     },
