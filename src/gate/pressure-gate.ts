@@ -45,6 +45,8 @@ export interface GateContext {
   retryMs?: number;
   /** Longest deferral; default the gate's deferMaxMs (less when a slot wait used part of it). */
   deferMaxMs?: number;
+  /** Whether a job started at --defer-max under pressure is paced (the governor is on for it). */
+  paced?: boolean;
 }
 
 /** Mean re-check delay while deferring: pressure that ends is seen within a few seconds. */
@@ -114,9 +116,11 @@ export async function passGate(g: NormalizedGate, ctx: GateContext): Promise<Gat
     const elapsed = ctx.now() - start;
     if (ctx.signal.aborted) return decide('skip', { deferred: true, deferredMs: elapsed, interrupted: true });
     if (elapsed >= deferMaxMs && g.deferThen === 'run') {
-      const message = `still under pressure after ${formatDuration(elapsed)}: starting paced (the governor and the backlog bound hold it back); held by ${heldText()}`;
-      ctx.log.log('warn', 'deferral-ended', message, { figures: figuresOf(verdict), deferredMs: elapsed, outcome: 'defer-max-paced', ...summary() });
-      return decide('run', { deferred: true, deferredMs: elapsed, paced: true });
+      const paced = ctx.paced === true;
+      const how = paced ? 'starting paced (the governor and the backlog bound hold it back)' : 'starting anyway (nothing paces it: the governor is off)';
+      const message = `still under pressure after ${formatDuration(elapsed)}: ${how}; held by ${heldText()}`;
+      ctx.log.log('warn', 'deferral-ended', message, { figures: figuresOf(verdict), deferredMs: elapsed, outcome: paced ? 'defer-max-paced' : 'defer-max-run', ...summary() });
+      return decide('run', { deferred: true, deferredMs: elapsed, paced });
     }
     if (elapsed >= deferMaxMs) {
       ctx.log.log('info', 'deferral-ended', `still under pressure after ${formatDuration(elapsed)}: skipping; held by ${heldText()}`, { figures: figuresOf(verdict), deferredMs: elapsed, outcome: 'defer-max', ...summary() });

@@ -6,7 +6,7 @@ import { readBootId } from '../proc/boot-id.ts';
 import { readPidStat } from '../proc/processes.ts';
 import { DEFAULT_ROOTS, type ProcRoots } from '../proc/roots.ts';
 import { selfIdentity } from '../proc/self.ts';
-import { bdisOfPath, readBdiLimits, writeBdiBound, writeBdiLimits } from './bdi-limits.ts';
+import { bdisOfPath, readBdiLimits, writeBdiBound, writeBdiLimits, type BdiLimits } from './bdi-limits.ts';
 import { LEDGER_FILE, boundInForce, ledgerPaths, parseLedger, serializeLedger } from './bound-ledger.ts';
 import type { BoundHolder, BoundLedger } from './bound-ledger.ts';
 
@@ -41,9 +41,11 @@ export function boundLedgerDir(runRoot = '/run'): string {
 /** One device held to a bound by this run. */
 export interface HeldBound {
   device: string;
-  /** The bound written (the smallest any holder asked for, never looser than the device had). */
+  /** The bound in force (the smallest any holder asked for, never looser than the device had). */
   bytes: number;
-  /** Ask for another size (the auto bound follows the device's rate); false when the ledger could not be had. Never throws. */
+  /** What this holder asked for last (the auto bound compares its next size with this). */
+  asked: number;
+  /** Ask for another size (the auto bound follows the device's rate); false when it could not be set. Never throws. */
   resize(bytes: number): Promise<boolean>;
   /** Restore the device if this was the last holder, else leave the others' bound. Never throws; idempotent. */
   release(): Promise<void>;
@@ -88,16 +90,23 @@ async function underLedgerLock<T>(ledgerDir: string, device: string, fn: (ledger
   }
 }
 
-/**
- * Under the ledger lock: drop holders that died (SIGKILLed wrappers), add or remove one, then
- * write the bound the holders need, or restore what the device had once none is left.
- */
 interface LedgerChange {
   add?: BoundHolder;
   remove?: string;
   resize?: { token: string; bytes: number };
 }
 
+/** Most a bound may ask: under the global dirty limit (the kernel refuses a max_bytes above it with EINVAL). */
+function ceilingOf(saved: BdiLimits): number | undefined {
+  if (saved.maxBytes === undefined || saved.maxRatio <= 0) return undefined;
+  return Math.floor(((saved.maxBytes * 100) / saved.maxRatio) * 0.9);
+}
+
+/**
+ * Under the ledger lock: drop holders that died (SIGKILLed wrappers), add, remove or resize one,
+ * then write the bound the holders need, or restore what the device had once none is left. When
+ * the sysfs writes fail, the device gets back what it had and the change is not recorded.
+ */
 function settle(ledgerPath: string, device: string, roots: ProcRoots, change: LedgerChange): number | undefined {
   const bootId = readBootId(roots);
   const before = readLedger(ledgerPath);
@@ -107,15 +116,33 @@ function settle(ledgerPath: string, device: string, roots: ProcRoots, change: Le
   if (change.add) holders.push(change.add);
   const { resize } = change;
   if (resize) for (const h of holders) if (h.token === resize.token) h.bytes = resize.bytes;
-  const bytes = boundInForce(holders, saved);
-  if (bytes === undefined) {
+  const asked = boundInForce(holders, saved);
+  if (asked === undefined) {
     if (before !== undefined) writeBdiLimits(device, saved, roots.sysRoot);
     rmSync(ledgerPath, { force: true });
     return undefined;
   }
+  const ceiling = ceilingOf(saved);
+  const bytes = ceiling === undefined ? asked : Math.min(asked, ceiling);
   // Ledger first: a crash between the two writes leaves a ledger that restores, never a bound without one.
   writeLedger(ledgerPath, { device, saved, holders });
-  writeBdiBound(device, bytes, roots.sysRoot);
+  try {
+    writeBdiBound(device, bytes, roots.sysRoot);
+  } catch (error) {
+    // No max_bytes (kernel < 6.2), a read-only /sys, EINVAL: undo this change, keep the others' bound.
+    const others = (before?.holders ?? []).filter((h) => alive(h, bootId, roots));
+    const theirs = boundInForce(others, saved);
+    try {
+      if (theirs === undefined) {
+        writeBdiLimits(device, saved, roots.sysRoot);
+        rmSync(ledgerPath, { force: true });
+      } else {
+        writeLedger(ledgerPath, { device, saved, holders: others });
+        writeBdiBound(device, theirs, roots.sysRoot);
+      }
+    } catch {}
+    throw error;
+  }
   return bytes;
 }
 
@@ -142,12 +169,16 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
   const me: Me = { ...selfIdentity(roots), bootId: readBootId(roots) };
   const bounds: HeldBound[] = [];
   for (const device of devices) {
+    if (readBdiLimits(device, roots.sysRoot)?.maxBytes === undefined) {
+      problems.push(`${device}: no max_bytes in /sys/class/bdi/${device} (kernel before 6.2); backlog not bounded`);
+      continue;
+    }
     const holder: BoundHolder = { token: randomUUID(), ...me, job: o.job, bytes: o.bytes, since: new Date().toISOString() };
     try {
       const bytes = await underLedgerLock(o.ledgerDir, device, (p) => settle(p, device, roots, { add: holder }));
       const busy = `${device}: the bound's ledger stayed locked for ${LEDGER_LOCK_WAIT_MS / 1000}s; backlog not bounded`;
       if (bytes === undefined) problems.push(busy);
-      else bounds.push(held(o.ledgerDir, device, bytes, holder.token, roots));
+      else bounds.push(held(o.ledgerDir, device, bytes, o.bytes, holder.token, roots));
     } catch (error) {
       problems.push(`${device}: cannot bound the backlog (${reason(error)})`);
     }
@@ -155,16 +186,18 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
   return { bounds, problems };
 }
 
-function held(ledgerDir: string, device: string, bytes: number, token: string, roots: ProcRoots): HeldBound {
+function held(ledgerDir: string, device: string, bytes: number, asked: number, token: string, roots: ProcRoots): HeldBound {
   let released = false;
   return {
     device,
     bytes,
-    async resize(asked: number) {
+    asked,
+    async resize(next: number) {
       if (released) return false;
       try {
-        const inForce = await underLedgerLock(ledgerDir, device, (p) => settle(p, device, roots, { resize: { token, bytes: asked } }));
+        const inForce = await underLedgerLock(ledgerDir, device, (p) => settle(p, device, roots, { resize: { token, bytes: next } }));
         if (inForce === undefined) return false;
+        this.asked = next;
         this.bytes = inForce;
         return true;
       } catch {

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDiskstats } from '../proc/parse-diskstats.ts';
 import { listGroupMembers } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
@@ -7,7 +8,9 @@ import type { ProcRoots } from '../proc/roots.ts';
 import { boundBacklog, type HeldBound } from './backlog-bound.ts';
 import { bdisOfPath } from './bdi-limits.ts';
 import { DeviceRate, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
-import { ownOutputFiles, writtenFilesByDevice } from './written-files.ts';
+import { ownLogFiles, writtenFilesByDevice } from './written-files.ts';
+
+export type BoundWhy = '--path' | 'named in the command' | 'the job writes there';
 
 export interface BacklogPacerOptions {
   /** A fixed bound (`--bound-backlog SIZE`), or 'auto': the device's recent peak write rate × `waitMs`. */
@@ -26,61 +29,61 @@ export interface BacklogPacerOptions {
   job: string;
   roots: ProcRoots;
   now: () => number;
-  /** How often the job's files and the devices' rates are looked at. */
+  /** How often the job's files and the devices' rates are looked at (a tenth of it for the first ten looks). */
   intervalMs: number;
-  onBound: (b: HeldBound, why: string) => void;
-  onResize: (b: HeldBound, from: number, rateBps: number) => void;
-  onProblem: (problem: string) => void;
-  /** A guessed device released early: the job did not write there. */
+  onBound: (b: HeldBound, why: BoundWhy) => void;
+  onResize: (b: HeldBound, from: number, bytesPerSecond: number) => void;
+  /** A guessed device let go early: the job did not write there. */
   onRelease: (b: HeldBound) => void;
+  onProblem: (problem: string) => void;
 }
 
-/**
- * The words of a command that name paths (`/srv/x`, `./x`, `of=/srv/x`, `--target=/srv`), made
- * absolute against `cwd`. An argument with spaces (`sh -c 'rsync -a /src/ /dst/'`) is split into
- * its words, quotes dropped: a guess, which the running job's open files confirm or not.
- */
-export function commandPaths(argv: readonly string[], cwd: string): string[] {
-  const out = new Set<string>();
-  for (const arg of argv.slice(1)) {
-    for (const raw of arg.split(/[\s;|&()<>]+/)) {
-      const word = raw.replace(/^['"]+|['"]+$/g, '');
-      const value = /^-{0,2}[A-Za-z][\w-]*=(.*)$/s.exec(word)?.[1] ?? word;
-      if (!value.includes('/') || value.includes('$') || value.includes('`')) continue;
-      out.add(resolve(cwd, value));
+/** What a pacer held when it stopped, for the log and the run's result. */
+export interface PacerSummary {
+  devices: string[];
+  /** The smallest bound in force at the end; undefined when none was held. */
+  smallestBytes: number | undefined;
+}
+
+/** Where a guessed path would be written: an existing folder, or the folder of a path about to be created. Existing files are inputs more often than outputs: the job's open files tell. */
+export function guessWhereWritten(path: string): string | undefined {
+  try {
+    return statSync(path).isDirectory() ? path : undefined;
+  } catch {
+    try {
+      return statSync(dirname(path)).isDirectory() ? dirname(path) : undefined;
+    } catch {
+      return undefined;
     }
   }
-  return [...out];
 }
 
-/** The path if it exists, else its nearest existing parent (a file the job is about to create). */
-function existing(path: string): string | undefined {
-  for (let p = path; ; p = dirname(p)) {
-    if (existsSync(p)) return p;
-    if (dirname(p) === p) return undefined;
-  }
-}
+/** How long the first look at the devices' rates lasts, when there are devices to bound before the job starts. */
+const FIRST_RATE_MS = 100;
 
 /**
  * The backlog bound while a job runs (docs/governor.md, "Bounding the backlog"): the devices
- * behind `--path` and those the command names are bounded at `start()`; every interval, the devices of the regular files the
- * job's group holds open for writing join them, and with 'auto' each bound follows what the device
- * drains in `waitMs`. `stop()` releases every bound (the last holder restores the device).
+ * behind `--path` and those the command names are bounded at `start()`; once the job runs, the
+ * devices of the regular files its group holds open for writing join them, and with 'auto' each
+ * bound follows what the device drains in `waitMs`. `stop()` releases every bound (the last holder
+ * of a device restores it).
  */
 export class BacklogPacer {
   private readonly o: BacklogPacerOptions;
   private readonly held = new Map<string, HeldBound>();
   private readonly rates = new Map<string, DeviceRate>();
-  /** st_dev values already looked at (bounded, not bounded, or without a writeback device). */
+  /** st_dev values settled for this run: bounded, or without a writeback device for good. */
   private readonly seenDevs = new Set<number>();
   private readonly problemsSaid = new Set<string>();
-  /** The wrapper's own stdout/stderr files, which the job inherits: the caller's log, not the job's data. */
-  private readonly callersOutput = ownOutputFiles();
+  /** The wrapper's own append-mode stdout/stderr files, which the job inherits: the caller's log, not the job's data. */
+  private readonly callersLogs = ownLogFiles();
   /** Each device's recent peak write rate (bytes/s) at the last read of /proc/diskstats. */
   private lastPeaks = new Map<string, number>();
+  /** Devices /proc/diskstats lists: the auto bound needs a device's rate. */
+  private listed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private group: { pgid: number; leaderStart: number; since: number } | undefined;
-  /** Devices bounded on a guess (`guessedPaths`), and the devices the job was seen writing. */
+  /** Devices bounded on a guess, and the devices the job was seen writing. */
   private readonly guessed = new Set<string>();
   private readonly written = new Set<string>();
   private ticking: Promise<void> | undefined;
@@ -90,16 +93,20 @@ export class BacklogPacer {
     this.o = o;
   }
 
-  /** The bounds in force now, for the log, status and the result. */
+  /** The bounds in force now, for status and the result. */
   get bounds(): HeldBound[] {
     return [...this.held.values()];
   }
 
-  /** Before the job runs its own code: bound the `--path` devices. */
+  /** Before the job runs its own code: bound the devices of `--path` and of the paths the command names. */
   async start(): Promise<void> {
     this.readRates();
+    const guessed = this.o.guessedPaths.map(guessWhereWritten).filter((p): p is string => p !== undefined);
+    if (this.o.paths.length === 0 && guessed.length === 0) return;
+    // A first rate, so that a busy fast device does not start at the floor.
+    await sleep(FIRST_RATE_MS);
+    this.readRates(FIRST_RATE_MS);
     if (this.o.paths.length > 0) await this.bound(this.o.paths, '--path');
-    const guessed = this.o.guessedPaths.map(existing).filter((p): p is string => p !== undefined);
     if (guessed.length > 0) await this.bound(guessed, 'named in the command');
   }
 
@@ -107,12 +114,14 @@ export class BacklogPacer {
   watch(pgid: number, leaderStart: number): void {
     if (this.stopped || this.timer) return;
     this.group = { pgid, leaderStart, since: this.o.now() };
-    // The first second at a tenth of the interval: a job fills its allowance at once, and a
+    // The first ten looks at a tenth of the interval: a job fills its allowance at once, and a
     // fast device bounded at the floor must get its size back quickly.
     let quick = 10;
     const every = (ms: number): NodeJS.Timeout => {
       const timer = setInterval(() => {
-        this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+        this.ticking ??= this.tick()
+          .catch((error: unknown) => this.problem(`the bound's watch failed: ${(error as Error).message}`))
+          .finally(() => (this.ticking = undefined));
         if (quick > 0 && --quick === 0 && !this.stopped) {
           clearInterval(timer);
           this.timer = every(this.o.intervalMs);
@@ -124,28 +133,33 @@ export class BacklogPacer {
     this.timer = every(Math.max(10, Math.round(this.o.intervalMs / 10)));
   }
 
-  async stop(): Promise<void> {
+  /** Stop watching and release every bound; says what was held at the end. */
+  async stop(): Promise<PacerSummary> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.ticking;
-    await Promise.all(this.bounds.map((b) => b.release()));
+    await this.ticking?.catch(() => {});
+    const bounds = this.bounds;
+    this.held.clear();
+    await Promise.all(bounds.map((b) => b.release()));
+    return { devices: bounds.map((b) => b.device), smallestBytes: bounds.length > 0 ? Math.min(...bounds.map((b) => b.bytes)) : undefined };
   }
 
   async tick(): Promise<void> {
     if (this.stopped || !this.group) return;
     const pids = listGroupMembers(this.group.pgid, this.o.roots, this.group.leaderStart).map((p) => p.pid);
-    const files = writtenFilesByDevice(pids, this.o.roots, this.seenDevs, this.callersOutput);
-    for (const dev of files.keys()) this.seenDevs.add(dev);
-    if (files.size > 0) await this.bound([...files.values()], 'the job writes there');
+    for (const [dev, path] of writtenFilesByDevice(pids, this.o.roots, this.seenDevs, this.callersLogs)) {
+      // An unlinked or anonymous file (ENOENT on its path) is looked at again on the next tick.
+      if (await this.bound([path], 'the job writes there')) this.seenDevs.add(dev);
+    }
     if (this.o.now() - this.group.since >= this.o.guessHoldMs) await this.releaseUnwritten();
     const rates = this.readRates();
     if (this.o.bytes !== 'auto' || this.stopped) return;
     for (const b of this.bounds) {
       const rate = rates.get(b.device);
       if (rate === undefined) continue;
-      const next = nextAutoBytes(b.bytes, rate, this.o.waitMs);
+      const next = nextAutoBytes(b.asked, rate, this.o.waitMs);
       const from = b.bytes;
-      if (worthResizing(from, next) && (await b.resize(next))) this.o.onResize(b, from, rate);
+      if (worthResizing(b.asked, next) && (await b.resize(next)) && b.bytes !== from) this.o.onResize(b, from, rate);
     }
   }
 
@@ -161,24 +175,28 @@ export class BacklogPacer {
     }
   }
 
-  private async bound(paths: readonly string[], why: 'named in the command' | '--path' | 'the job writes there'): Promise<void> {
+  /** Bound the devices under `paths`; false when a path could not be resolved now (worth another look). */
+  private async bound(paths: readonly string[], why: BoundWhy): Promise<boolean> {
     const roots = this.o.roots;
     const devices = new Set<string>();
+    let settled = true;
     for (const p of paths) {
       const bdis = bdisOfPath(p, roots);
       if (!Array.isArray(bdis)) {
-        if (why !== 'named in the command') this.problem(bdis.problem.replace(/^\/proc\/\d+\/fd\/\d+/, 'a file the job writes'));
+        if (/ENOENT/.test(bdis.problem)) settled = false;
+        else if (why !== 'named in the command') this.problem(bdis.problem.replace(/^\/proc\/\d+\/fd\/\d+/, 'a file the job writes'));
         continue;
       }
       for (const d of bdis) {
         if (why === 'the job writes there') this.written.add(d);
-        if (!this.held.has(d)) devices.add(d);
+        if (this.held.has(d)) continue;
+        // NFS, FUSE: no line in /proc/diskstats, so no rate to size an auto bound by.
+        if (this.o.bytes === 'auto' && !this.listed.has(d)) this.problem(`${d}: no write rate in /proc/diskstats to size the bound by`);
+        else devices.add(d);
       }
     }
-    if (devices.size === 0) return;
-    const rates = this.lastPeaks;
     for (const device of devices) {
-      const bytes = this.o.bytes === 'auto' ? autoBacklogBytes(rates.get(device) ?? 0, this.o.waitMs) : this.o.bytes;
+      const bytes = this.o.bytes === 'auto' ? autoBacklogBytes(this.lastPeaks.get(device) ?? 0, this.o.waitMs) : this.o.bytes;
       const r = await boundBacklog({ paths: [], devices: [device], bytes, ledgerDir: this.o.ledgerDir, job: this.o.job, roots });
       for (const problem of r.problems) this.problem(problem);
       for (const b of r.bounds) {
@@ -191,6 +209,7 @@ export class BacklogPacer {
         this.o.onBound(b, why);
       }
     }
+    return settled;
   }
 
   private problem(p: string): void {
@@ -199,19 +218,22 @@ export class BacklogPacer {
     this.o.onProblem(p);
   }
 
-  /** One read of /proc/diskstats: every device's recent peak write rate, bytes/s. */
-  private readRates(): Map<string, number> {
+  /** One read of /proc/diskstats: every device's recent peak write rate, bytes/s (`spanMs` shorter than the default for the first look). */
+  private readRates(spanMs?: number): Map<string, number> {
     const text = readProcFile(`${this.o.roots.procRoot}/diskstats`);
     if (text === undefined) return this.lastPeaks;
     const at = this.o.now();
     const peaks = new Map<string, number>();
+    const listed = new Set<string>();
     for (const d of parseDiskstats(text)) {
       const key = `${d.major}:${d.minor}`;
+      listed.add(key);
       let rate = this.rates.get(key);
       if (rate === undefined) this.rates.set(key, (rate = new DeviceRate()));
-      const peak = rate.add(at, d.writeSectors);
+      const peak = rate.add(at, d.writeSectors, spanMs);
       if (peak !== undefined) peaks.set(key, peak);
     }
+    this.listed = listed;
     this.lastPeaks = peaks;
     return peaks;
   }

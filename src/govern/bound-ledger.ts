@@ -14,7 +14,7 @@ export interface BoundHolder {
 }
 
 /**
- * `<lock-dir>/bdi-bound.MAJ_MIN.json`: what the device had before the first holder changed it,
+ * `/run/ioguard/backlog-bound/bdi-bound.MAJ_MIN.json` (`boundLedgerDir`): what the device had before the first holder changed it,
  * and who holds it now. The last holder to leave restores `saved`; a holder that died without
  * leaving (SIGKILL) is dropped by the next run that reads the ledger.
  */
@@ -74,7 +74,7 @@ export function boundInForce(holders: readonly BoundHolder[], saved: BdiLimits):
   return saved.strictLimit && saved.maxBytes !== undefined ? Math.min(asked, saved.maxBytes) : asked;
 }
 
-/** File names in the lock folder for a device's ledger and the flock that guards it. */
+/** File names in the ledger folder for a device's ledger and the flock that guards it. */
 export function ledgerPaths(lockDir: string, device: string): { ledger: string; lock: string } {
   const key = device.replace(':', '_');
   return { ledger: `${lockDir}/bdi-bound.${key}.json`, lock: `${lockDir}/bdi-bound.${key}.lock` };

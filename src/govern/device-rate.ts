@@ -26,16 +26,20 @@ export class DeviceRate {
     this.spanMs = spanMs;
   }
 
-  /** Feed a reading (ms, cumulative 512-byte sectors written); returns the peak in bytes/s, undefined until a span is measured. */
-  add(at: number, sectors: number): number | undefined {
+  /**
+   * Feed a reading (ms, cumulative 512-byte sectors written); returns the peak in bytes/s,
+   * undefined until a span is measured. `spanMs` shortens the span for this reading (a first
+   * look before the job starts).
+   */
+  add(at: number, sectors: number, spanMs = this.spanMs): number | undefined {
     const last = this.readings.at(-1);
     // A counter that went back (device re-created with the same number) restarts the measure.
     if (last !== undefined && (sectors < last.sectors || at < last.at)) this.readings = [];
     this.readings.push({ at, sectors });
     // Keep the newest reading at least a span old as the base.
-    while (this.readings.length > 2 && at - (this.readings[1] as { at: number }).at >= this.spanMs) this.readings.shift();
+    while (this.readings.length > 2 && at - (this.readings[1] as { at: number }).at >= spanMs) this.readings.shift();
     const base = this.readings[0] as { at: number; sectors: number };
-    if (at - base.at < this.spanMs) return this.peak;
+    if (at - base.at < spanMs) return this.peak;
     const rate = ((sectors - base.sectors) * 512 * 1000) / (at - base.at);
     if (this.peak === undefined || rate >= this.peak || at - this.peakAt > this.holdMs) {
       this.peak = rate;

@@ -12,13 +12,20 @@ export function parseFdinfoWritable(text: string): boolean | undefined {
   return m ? (Number.parseInt(m[1] as string, 8) & O_ACCMODE) !== 0 : undefined;
 }
 
-/** `dev:ino` of this process's stdout and stderr when they are files: the caller's log, which the job inherits. */
-export function ownOutputFiles(): Set<string> {
+const O_APPEND = 0o2000;
+
+/**
+ * `dev:ino` of this process's stdout and stderr when they are files opened for appending (cron's
+ * `>> /var/log/job.log 2>&1`): the caller's log, which the job inherits. A file the caller opened
+ * with `>` (`ioguard run -- pg_dump db > /backup/db.sql`) is the job's output and is not left out.
+ */
+export function ownLogFiles(procRoot = '/proc'): Set<string> {
   const out = new Set<string>();
   for (const fd of [1, 2]) {
     try {
       const st = fstatSync(fd);
-      if (st.isFile()) out.add(`${st.dev}:${st.ino}`);
+      const flags = /^flags:\s*([0-7]+)$/m.exec(readProcFile(`${procRoot}/self/fdinfo/${fd}`) ?? '')?.[1];
+      if (st.isFile() && flags !== undefined && (Number.parseInt(flags, 8) & O_APPEND) !== 0) out.add(`${st.dev}:${st.ino}`);
     } catch {}
   }
   return out;

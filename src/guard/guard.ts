@@ -34,7 +34,8 @@ export async function guard<T>(
   validateJobName(name, 'name');
   if (typeof fn !== 'function') throw invalidOption('fn', fn, 'a function');
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidOption('options', options, 'an object');
-  const o = normalizeRunOptions({ ...options, name });
+  // A function has no process group to govern: nothing paces it (the gate says so at --defer-max).
+  const o = normalizeRunOptions({ ...options, name, govern: false });
   const ctx = await createRunContext(name, ['(function)', name], o);
   const result: GuardResult<T> = emptyResult(name);
   // The steps of a command's run, with the call of `fn` for spawn, govern and supervise.

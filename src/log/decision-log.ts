@@ -20,6 +20,7 @@ export type DecisionEvent =
   | 'backlog-bound'
   | 'backlog-restored'
   | 'backlog-resized'
+  | 'backlog-released'
   | 'signal-forwarded'
   | 'deferred'
   | 'deferral-ended'

@@ -1,5 +1,6 @@
 import { IoguardError } from '../errors/ioguard-error.ts';
 import type { FleetLease } from '../fleet/fleet-lease.ts';
+import type { BacklogPacer } from '../govern/backlog-pacer.ts';
 import type { Lever } from '../govern/lever.ts';
 import type { LockOutcome } from '../lock/acquire.ts';
 import type { HeldLock } from '../lock/held-lock.ts';
@@ -41,6 +42,8 @@ export interface RunState<R extends RunResult = RunResult> {
   /** ionice/nice in front of the command (priority step). */
   prefix: string[];
   lever: Lever | undefined;
+  /** The backlog bound of this run (backlog bound step); supervise lets it watch the running job. */
+  backlogPacer: BacklogPacer | undefined;
   job: RunningJob | undefined;
   /** --ping: the invocation's pings (ping step); /start goes when the job is let go. */
   pinger: RunPinger | undefined;
@@ -83,6 +86,7 @@ export async function runSteps<R extends RunResult>(ctx: RunContext, result: R, 
     gate: undefined,
     prefix: [],
     lever: undefined,
+    backlogPacer: undefined,
     job: undefined,
     pinger: undefined,
     output: undefined,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { commandPaths } from '../../src/govern/backlog-pacer.ts';
+import { guessWhereWritten } from '../../src/govern/backlog-pacer.ts';
+import { commandPaths } from '../../src/govern/command-paths.ts';
 import { parseFdinfoWritable, writtenFilesByDevice } from '../../src/govern/written-files.ts';
 
 describe('parseFdinfoWritable', () => {
@@ -17,11 +18,31 @@ describe('parseFdinfoWritable', () => {
 });
 
 describe('commandPaths', () => {
-  it('takes the words that name paths, with key= and --flag= prefixes, made absolute', () => {
-    assert.deepEqual(commandPaths(['dd', 'if=/dev/zero', 'of=out/x', 'bs=1M'], '/srv'), ['/dev/zero', '/srv/out/x']);
-    assert.deepEqual(commandPaths(['rsync', '-a', '/src/', 'dst/', '--log-file=/var/log/r'], '/home/u'), ['/src', '/home/u/dst', '/var/log/r']);
-    assert.deepEqual(commandPaths(['/usr/bin/backup', 'now'], '/'), [], 'the command itself is not a path it writes');
+  it('takes absolute paths, ./ and ../ paths, and the values of key= and --flag= words, made absolute', () => {
+    assert.deepEqual(commandPaths(['dd', 'if=/dev/zero', 'of=./out/x', 'bs=1M'], '/srv'), ['/dev/zero', '/srv/out/x']);
+    assert.deepEqual(commandPaths(['rsync', '-a', '/src/', '../dst/', '--log-file=/var/log/r'], '/home/u'), ['/src', '/home/dst', '/var/log/r']);
+    assert.deepEqual(commandPaths(['/usr/bin/backup', 'now', 'dst/'], '/'), [], 'the command itself, and bare relative words, are not guessed');
+  });
+  it('splits a shell command line into words', () => {
     assert.deepEqual(commandPaths(['sh', '-c', "rsync -a '/src/' /dst/ > /var/log/x 2>&1; echo $HOME/y"], '/'), ['/src', '/dst', '/var/log/x']);
+  });
+  it('leaves out what is not a local path: URLs, host:/path, sed and date expressions, globs', () => {
+    assert.deepEqual(commandPaths(['curl', 'https://example.org/a', '-o', '/tmp/z'], '/'), ['/tmp/z']);
+    assert.deepEqual(commandPaths(['rsync', '/a/', 'host:/b/', 'user@host:/c'], '/'), ['/a']);
+    assert.deepEqual(commandPaths(['sed', '-i', 's/a/b/', '/etc/f'], '/'), ['/etc/f']);
+    assert.deepEqual(commandPaths(['date', '+%Y/%m', '/var/*.log'], '/'), []);
+  });
+});
+
+describe('guessWhereWritten', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ioguard-guess-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  it('keeps a folder, and the folder of a path about to be created; not an existing file, nor a path two levels from anything', () => {
+    writeFileSync(join(dir, 'script.sh'), 'true');
+    assert.equal(guessWhereWritten(dir), dir);
+    assert.equal(guessWhereWritten(join(dir, 'new.img')), dir);
+    assert.equal(guessWhereWritten(join(dir, 'script.sh')), undefined);
+    assert.equal(guessWhereWritten(join(dir, 'no', 'such')), undefined);
   });
 });
 
@@ -62,3 +83,30 @@ describe('writtenFilesByDevice on live processes', () => {
     assert.equal(writtenFilesByDevice([999_999_999, pid], { procRoot: '/proc' }).size, 1, 'a pid that is gone is skipped');
   });
 });
+
+describe('ownLogFiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ioguard-own-log-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const MODULE = new URL('../../src/govern/written-files.ts', import.meta.url).href;
+  /** What ownLogFiles() says in a child whose stdout is `file` opened with `flags`. */
+  const seenBy = (file: string, flags: 'a' | 'w'): string[] => {
+    const fd = openSync(file, flags);
+    try {
+      const code = `const { ownLogFiles } = await import(${JSON.stringify(MODULE)}); console.error(JSON.stringify([...ownLogFiles()]));`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      return JSON.parse(r.stderr) as string[];
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  it('leaves out a stdout file opened for appending (cron\'s >> log), not one opened with > (the job\'s output)', () => {
+    const log = join(dir, 'job.log');
+    const dump = join(dir, 'db.sql');
+    const id = (f: string): string => `${statSync(f).dev}:${statSync(f).ino}`;
+    writeFileSync(log, '');
+    assert.deepEqual(seenBy(log, 'a'), [id(log)]);
+    assert.deepEqual(seenBy(dump, 'w'), []);
+  });
+});
+

@@ -1,12 +1,10 @@
 import { boundLedgerDir, listBounds, restoreOrphanedBounds } from '../../govern/backlog-bound.ts';
-import { BacklogPacer, commandPaths } from '../../govern/backlog-pacer.ts';
+import { BacklogPacer } from '../../govern/backlog-pacer.ts';
 import type { BdiLimits } from '../../govern/bdi-limits.ts';
+import { commandPaths } from '../../govern/command-paths.ts';
 import { formatBytes } from '../../util/format-units.ts';
 import type { StepResult } from '../pipeline.ts';
-import type { RunState, Step } from '../run-state.ts';
-
-/** The pacer of each run, kept beside the state so that the step's exit releases exactly its bounds. */
-const pacers = new WeakMap<RunState, BacklogPacer>();
+import type { Step } from '../run-state.ts';
 
 /** How often the job's open files and the devices' write rates are read. */
 const PACER_INTERVAL_MS = 500;
@@ -16,18 +14,14 @@ const GUESS_HOLD_MS = 10_000;
 const describeLimits = (l: BdiLimits): string =>
   `strict_limit ${l.strictLimit ? 1 : 0}, max_ratio ${l.maxRatio}${l.maxBytes === undefined ? '' : `, max_bytes ${l.maxBytes}`}`;
 
-/** The pacer a run started (the supervise step lets it watch the job once the job runs). */
-export function backlogPacerOf(state: RunState): BacklogPacer | undefined {
-  return pacers.get(state);
-}
-
 /**
  * --bound-backlog (default auto): hold the dirty + writeback backlog of the devices the job
- * writes while it runs (docs/governor.md, "Bounding the backlog"). Every run that may bound (root,
- * governor on) first restores bounds left by wrappers that died (SIGKILL). Here the --path devices are bounded before the job
- * starts; once it runs, the devices of the files it writes join them (supervise step). The exit
- * releases the bounds on every path; the last holder of a device restores what it had. A bound
- * that cannot be set is one log line: the job runs.
+ * writes while it runs (docs/governor.md, "Bounding the backlog"). A run that may bound (root,
+ * governor on) first restores bounds left by wrappers that died (SIGKILL). Here the devices of
+ * --path and of the paths the command names are bounded before the job starts; once it runs, the
+ * supervise step lets the pacer follow the files it writes. The exit releases the bounds on every
+ * path; the last holder of a device restores what it had. A bound that cannot be set is one log
+ * line: the job runs.
  */
 export const backlogBoundStep: Step = {
   name: 'backlog bound',
@@ -50,7 +44,7 @@ export const backlogBoundStep: Step = {
     for (const device of await restoreOrphanedBounds(ledgerDir, ctx.roots)) {
       log.log('warn', 'backlog-restored', `restored the writeback limits of ${device}: the run that bounded them ended without restoring them`, { device });
     }
-    const pacer = new BacklogPacer({
+    state.backlogPacer = new BacklogPacer({
       bytes: bound,
       waitMs: o.govern.backlogWaitMs,
       paths: o.gate.path === undefined ? [] : [o.gate.path],
@@ -68,25 +62,22 @@ export const backlogBoundStep: Step = {
       },
       onResize: (b, from, rate) => {
         const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (the device wrote ${formatBytes(rate)}/s at its recent peak)`;
-        log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, rateBytesPerSecond: Math.round(rate) });
+        log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, bytesPerSecond: Math.round(rate) });
       },
-      onRelease: (b) => log.log('info', 'backlog-restored', `released the backlog bound on ${b.device}: the job has not written there`, { devices: [b.device] }),
+      onRelease: (b) => log.log('info', 'backlog-released', `released the backlog bound on ${b.device}: the job has not written there`, { device: b.device }),
       onProblem: (problem) => log.log('info', 'backlog-bound', `backlog not bounded: ${problem}`, { ...fields, problem }),
     });
-    pacers.set(state, pacer);
-    await pacer.start();
+    await state.backlogPacer.start();
     return 'proceed';
   },
   async exit(state) {
-    const pacer = pacers.get(state);
-    pacers.delete(state);
+    const pacer = state.backlogPacer;
+    state.backlogPacer = undefined;
     if (pacer === undefined) return;
-    const bounds = pacer.bounds;
-    const smallest = bounds.length > 0 ? Math.min(...bounds.map((b) => b.bytes)) : undefined;
-    await pacer.stop();
-    if (bounds.length === 0) return;
-    state.ctx.log.log('info', 'backlog-restored', `released the backlog bound on ${bounds.map((b) => b.device).join(', ')}`, { devices: bounds.map((b) => b.device) });
+    const { devices, smallestBytes } = await pacer.stop();
+    if (devices.length === 0) return;
+    state.ctx.log.log('info', 'backlog-restored', `released the backlog bound on ${devices.join(', ')}`, { devices });
     const usage = state.result.usage;
-    if (usage && smallest !== undefined) state.result.usage = { ...usage, boundBytes: smallest };
+    if (usage && smallestBytes !== undefined) state.result.usage = { ...usage, boundBytes: smallestBytes };
   },
 };

@@ -42,6 +42,7 @@ async function passPressureGate(state: RunState, budget: number): Promise<RunSta
     },
     ...(o.gateRetryMs === undefined ? {} : { retryMs: o.gateRetryMs }),
     deferMaxMs: budget,
+    paced: o.govern.enabled,
   });
   record.hold = null;
   result.figures = gate.figures;

@@ -8,7 +8,6 @@ import type { StepResult } from '../pipeline.ts';
 import { held, running, type RunState, type Step } from '../run-state.ts';
 import { openLatch } from '../start-latch.ts';
 import { Supervisor } from '../supervisor.ts';
-import { backlogPacerOf } from './backlog-bound.ts';
 import { endJob } from './job-ending.ts';
 
 /**
@@ -26,7 +25,7 @@ export const superviseStep: Step = {
     const { pid, leaderStart } = job;
     openLatch(job.spawned.latch);
     job.released = true;
-    backlogPacerOf(state)?.watch(pid, leaderStart);
+    state.backlogPacer?.watch(pid, leaderStart);
     // --ping: /start once the job runs its own code, sent beside it, never in its way.
     state.pinger?.start();
     const recordProblem = (message: string): void => {
