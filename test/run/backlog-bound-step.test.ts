@@ -160,7 +160,7 @@ describe('--bound-backlog on a real loop device', { skip: needsRoot('a loop devi
     assert.equal(seen(late).strict, 0, 'released once the job had not written there for 10 s');
     const events = b.events().filter((e) => e.job === 'named');
     assert.equal(events.find((e) => e.event === 'backlog-bound' && e.device === majMin)?.why, 'named in the command');
-    assert.ok(events.some((e) => e.event === 'backlog-restored' && /has not written there/.test(String(e.msg))));
+    assert.ok(events.some((e) => e.event === 'backlog-released' && /has not written there/.test(String(e.msg))));
     assert.deepEqual(setting(), original);
   });
 });
