@@ -6,10 +6,16 @@ import type { ProcRoots } from '../proc/roots.ts';
 const MAX_FDS_PER_PROCESS = 256;
 const O_ACCMODE = 0o3;
 
-/** `flags:\t0100001` of /proc/PID/fdinfo/FD: true when opened for writing (O_WRONLY or O_RDWR). */
-export function parseFdinfoWritable(text: string): boolean | undefined {
+/** The open flags of a /proc/PID/fdinfo/FD text (`flags:\t0100001`, octal); undefined without that line. */
+function fdinfoFlags(text: string): number | undefined {
   const m = /^flags:\s*([0-7]+)$/m.exec(text);
-  return m ? (Number.parseInt(m[1] as string, 8) & O_ACCMODE) !== 0 : undefined;
+  return m ? Number.parseInt(m[1] as string, 8) : undefined;
+}
+
+/** True when an fdinfo text says the descriptor was opened for writing (O_WRONLY or O_RDWR). */
+export function parseFdinfoWritable(text: string): boolean | undefined {
+  const flags = fdinfoFlags(text);
+  return flags === undefined ? undefined : (flags & O_ACCMODE) !== 0;
 }
 
 const O_APPEND = 0o2000;
@@ -24,8 +30,8 @@ export function ownLogFiles(procRoot = '/proc'): Set<string> {
   for (const fd of [1, 2]) {
     try {
       const st = fstatSync(fd);
-      const flags = /^flags:\s*([0-7]+)$/m.exec(readProcFile(`${procRoot}/self/fdinfo/${fd}`) ?? '')?.[1];
-      if (st.isFile() && flags !== undefined && (Number.parseInt(flags, 8) & O_APPEND) !== 0) out.add(`${st.dev}:${st.ino}`);
+      const flags = fdinfoFlags(readProcFile(`${procRoot}/self/fdinfo/${fd}`) ?? '');
+      if (st.isFile() && flags !== undefined && (flags & O_APPEND) !== 0) out.add(`${st.dev}:${st.ino}`);
     } catch {}
   }
   return out;

@@ -43,22 +43,22 @@ describe('history\'s `at`', () => {
     // Years before the real clock: an implementation reading the real clock cannot land on it.
     const NOW = 1_500_000_010_000;
 
-    it('is the fork time, the injected now minus the process age, when the process is fresh', () => {
-      const root = fixtureRoot(10_000);
+    /** invocationTime(asked) on a fixture /proc whose process is `ageMs` old. */
+    const withAge = (ageMs: number, asked: number): number => {
+      const root = fixtureRoot(ageMs);
       try {
-        assert.equal(invocationTime(NOW - 9_500, root.self, root, () => NOW), NOW - 10_000);
+        return invocationTime(asked, root.self, root, () => NOW);
       } finally {
         root.done();
       }
+    };
+
+    it('is the fork time, the injected now minus the process age, when the process is fresh', () => {
+      assert.equal(withAge(10_000, NOW - 9_500), NOW - 10_000);
     });
 
     it('is the moment asked for when the process is older than the invocation window', () => {
-      const root = fixtureRoot(120_000);
-      try {
-        assert.equal(invocationTime(NOW - 500, root.self, root, () => NOW), NOW - 500);
-      } finally {
-        root.done();
-      }
+      assert.equal(withAge(120_000, NOW - 500), NOW - 500);
     });
 
     it('is the moment asked for when /proc/uptime cannot be read', () => {
