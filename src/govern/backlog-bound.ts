@@ -28,6 +28,8 @@ export interface BacklogBoundOptions {
   roots?: ProcRoots;
   /** Devices (MAJ:MIN of their bdi) to bound beside those under `paths`. */
   devices?: readonly string[];
+  /** Who holds the bound (pid, start time, boot id): the run's own identity; read from /proc when absent. */
+  holder?: Me;
 }
 
 /**
@@ -41,6 +43,8 @@ export function boundLedgerDir(runRoot = '/run'): string {
 /** One device held to a bound by this run. */
 export interface HeldBound {
   device: string;
+  /** What the device had before any holder bounded it (restored by the last holder). */
+  was: BdiLimits;
   /** The bound in force (the smallest any holder asked for, never looser than the device had). */
   bytes: number;
   /** What this holder asked for last (the auto bound compares its next size with this). */
@@ -57,7 +61,7 @@ export interface BacklogBoundResult {
   problems: string[];
 }
 
-interface Me {
+export interface Me {
   pid: number;
   starttime: number;
   bootId: string;
@@ -107,7 +111,7 @@ function ceilingOf(saved: BdiLimits): number | undefined {
  * then write the bound the holders need, or restore what the device had once none is left. When
  * the sysfs writes fail, the device gets back what it had and the change is not recorded.
  */
-function settle(ledgerPath: string, device: string, roots: ProcRoots, change: LedgerChange): number | undefined {
+function settle(ledgerPath: string, device: string, roots: ProcRoots, change: LedgerChange): { bytes: number; saved: BdiLimits } | undefined {
   const bootId = readBootId(roots);
   const before = readLedger(ledgerPath);
   const saved = before?.saved ?? readBdiLimits(device, roots.sysRoot);
@@ -143,7 +147,7 @@ function settle(ledgerPath: string, device: string, roots: ProcRoots, change: Le
     } catch {}
     throw error;
   }
-  return bytes;
+  return { bytes, saved };
 }
 
 const reason = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -166,7 +170,7 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
     const why = `not root: /sys/class/bdi/*/max_bytes is root's to write; backlog not bounded on ${[...devices].join(', ')}`;
     return { bounds: [], problems: [...problems, why] };
   }
-  const me: Me = { ...selfIdentity(roots), bootId: readBootId(roots) };
+  const me: Me = o.holder ?? { ...selfIdentity(roots), bootId: readBootId(roots) };
   const bounds: HeldBound[] = [];
   for (const device of devices) {
     if (readBdiLimits(device, roots.sysRoot)?.maxBytes === undefined) {
@@ -175,10 +179,10 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
     }
     const holder: BoundHolder = { token: randomUUID(), ...me, job: o.job, bytes: o.bytes, since: new Date().toISOString() };
     try {
-      const bytes = await underLedgerLock(o.ledgerDir, device, (p) => settle(p, device, roots, { add: holder }));
+      const settled = await underLedgerLock(o.ledgerDir, device, (p) => settle(p, device, roots, { add: holder }));
       const busy = `${device}: the bound's ledger stayed locked for ${LEDGER_LOCK_WAIT_MS / 1000}s; backlog not bounded`;
-      if (bytes === undefined) problems.push(busy);
-      else bounds.push(held(o.ledgerDir, device, bytes, o.bytes, holder.token, roots));
+      if (settled === undefined) problems.push(busy);
+      else bounds.push(held(o.ledgerDir, device, settled, o.bytes, holder.token, roots));
     } catch (error) {
       problems.push(`${device}: cannot bound the backlog (${reason(error)})`);
     }
@@ -186,11 +190,12 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
   return { bounds, problems };
 }
 
-function held(ledgerDir: string, device: string, bytes: number, asked: number, token: string, roots: ProcRoots): HeldBound {
+function held(ledgerDir: string, device: string, settled: { bytes: number; saved: BdiLimits }, asked: number, token: string, roots: ProcRoots): HeldBound {
   let released = false;
   return {
     device,
-    bytes,
+    was: settled.saved,
+    bytes: settled.bytes,
     asked,
     async resize(next: number) {
       if (released) return false;
@@ -198,7 +203,7 @@ function held(ledgerDir: string, device: string, bytes: number, asked: number, t
         const inForce = await underLedgerLock(ledgerDir, device, (p) => settle(p, device, roots, { resize: { token, bytes: next } }));
         if (inForce === undefined) return false;
         this.asked = next;
-        this.bytes = inForce;
+        this.bytes = inForce.bytes;
         return true;
       } catch {
         return false;

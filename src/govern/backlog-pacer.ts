@@ -5,7 +5,7 @@ import { parseDiskstats } from '../proc/parse-diskstats.ts';
 import { listGroupMembers } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
-import { boundBacklog, type HeldBound } from './backlog-bound.ts';
+import { boundBacklog, type HeldBound, type Me } from './backlog-bound.ts';
 import { bdisOfPath } from './bdi-limits.ts';
 import { DeviceRate, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
 import { ownLogFiles, writtenFilesByDevice } from './written-files.ts';
@@ -27,6 +27,8 @@ export interface BacklogPacerOptions {
   guessHoldMs: number;
   ledgerDir: string;
   job: string;
+  /** The run's identity, recorded as the bound's holder (read from /proc when absent). */
+  holder?: Me;
   roots: ProcRoots;
   now: () => number;
   /** How often the job's files and the devices' rates are looked at (a tenth of it for the first ten looks). */
@@ -86,6 +88,8 @@ export class BacklogPacer {
   /** Devices bounded on a guess, and the devices the job was seen writing. */
   private readonly guessed = new Set<string>();
   private readonly written = new Set<string>();
+  /** The job was seen writing with O_DIRECT: data that never enters the backlog a bound holds. */
+  private directSeen = false;
   private ticking: Promise<void> | undefined;
   private stopped = false;
 
@@ -96,6 +100,17 @@ export class BacklogPacer {
   /** The bounds in force now, for status and the result. */
   get bounds(): HeldBound[] {
     return [...this.held.values()];
+  }
+
+  /**
+   * Does a bound hold every write the job was seen making? True once the job has written, every
+   * device it wrote is bounded, and none of it went past the page cache (O_DIRECT). The governor
+   * then leaves the pacing to the bound (src/govern/governor.ts).
+   */
+  holdsJobWrites(): boolean {
+    if (this.stopped || this.directSeen || this.written.size === 0) return false;
+    for (const device of this.written) if (!this.held.has(device)) return false;
+    return true;
   }
 
   /** Before the job runs its own code: bound the devices of `--path` and of the paths the command names. */
@@ -147,9 +162,10 @@ export class BacklogPacer {
   async tick(): Promise<void> {
     if (this.stopped || !this.group) return;
     const pids = listGroupMembers(this.group.pgid, this.o.roots, this.group.leaderStart).map((p) => p.pid);
-    for (const [dev, path] of writtenFilesByDevice(pids, this.o.roots, this.seenDevs, this.callersLogs)) {
+    for (const [dev, file] of writtenFilesByDevice(pids, this.o.roots, this.callersLogs)) {
+      if (file.direct) this.directSeen = true;
       // An unlinked or anonymous file (ENOENT on its path) is looked at again on the next tick.
-      if (await this.bound([path], 'the job writes there')) this.seenDevs.add(dev);
+      if (!this.seenDevs.has(dev) && (await this.bound([file.path], 'the job writes there'))) this.seenDevs.add(dev);
     }
     if (this.o.now() - this.group.since >= this.o.guessHoldMs) await this.releaseUnwritten();
     const rates = this.readRates();
@@ -197,7 +213,8 @@ export class BacklogPacer {
     }
     for (const device of devices) {
       const bytes = this.o.bytes === 'auto' ? autoBacklogBytes(this.lastPeaks.get(device) ?? 0, this.o.waitMs) : this.o.bytes;
-      const r = await boundBacklog({ paths: [], devices: [device], bytes, ledgerDir: this.o.ledgerDir, job: this.o.job, roots });
+      const { ledgerDir, job, holder } = this.o;
+      const r = await boundBacklog({ paths: [], devices: [device], bytes, ledgerDir, job, roots, ...(holder ? { holder } : {}) });
       for (const problem of r.problems) this.problem(problem);
       for (const b of r.bounds) {
         if (this.stopped) {

@@ -34,6 +34,14 @@ export interface GovernorOptions {
   now: () => number;
   onPause: (p: PauseInfo) => void;
   onResume: (r: ResumeInfo) => void;
+  /**
+   * Does the backlog bound hold every write of the job (src/govern/backlog-pacer.ts)? Then the
+   * job is already paced at the device's drain rate: a pause would only add its backlog's drain
+   * to the neighbour's burst and cost the job its copy, so the governor does not pause.
+   */
+  boundHolds?: () => boolean;
+  /** Called once per run, the first time a pause is left to the bound, with what the sample read. */
+  onLeftToBound?: (signals: string[]) => void;
 }
 
 /**
@@ -41,7 +49,8 @@ export interface GovernorOptions {
  * the dirty level, and whether processes outside the job wait on I/O. Sustained pressure with
  * others waiting (or dirty pages at the throttle point) → pause the job with its lever (SIGSTOP
  * of its group, the cgroup freezer, or a blkio/io.max throttle); io below `resumeBelow` and dirty
- * below the limit → resume. A pause never exceeds maxPauseMs and
+ * below the limit → resume. While the backlog bound holds every write of the job, it is left to
+ * pace the job and no pause is taken. A pause never exceeds maxPauseMs and
  * two pauses are at least minRunMs apart, so the job always finishes. A detached watchdog sends
  * undoes the pause at the bound even if this wrapper dies while the job is stopped.
  */
@@ -55,6 +64,7 @@ export class Governor {
   private watchdog: ChildProcess | undefined;
   /** When a quiet reading may resume the job: a random 0-2 intervals after the first quiet one. */
   private resumeAfter: number | undefined;
+  private leftToBound = false;
   /** Pauses so far and their total length, for the run's result and log. */
   pauses = 0;
   pausedMs = 0;
@@ -121,11 +131,20 @@ export class Governor {
         this.othersSeen = true;
         signals.push(`${others.length} other${others.length === 1 ? '' : 's'} waiting (${[...new Set(others.map((p) => p.comm))].slice(0, 3).join(', ')})`);
       }
-      if (this.overMs >= o.sustainMs && (this.othersSeen || dirtyOver) && t - this.resumedAt >= o.minRunMs) this.pause(signals, t);
+      if (this.overMs >= o.sustainMs && (this.othersSeen || dirtyOver) && t - this.resumedAt >= o.minRunMs) {
+        if (this.g.boundHolds?.()) return this.leaveToBound(signals);
+        this.pause(signals, t);
+      }
     } else {
       this.overMs = 0;
       this.othersSeen = false;
     }
+  }
+
+  private leaveToBound(signals: string[]): void {
+    if (this.leftToBound) return;
+    this.leftToBound = true;
+    this.g.onLeftToBound?.(signals);
   }
 
   private pause(signals: string[], t: number): void {

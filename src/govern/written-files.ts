@@ -1,4 +1,4 @@
-import { fstatSync, readdirSync, statSync } from 'node:fs';
+import { constants, fstatSync, readdirSync, statSync } from 'node:fs';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 
@@ -37,18 +37,30 @@ export function ownLogFiles(procRoot = '/proc'): Set<string> {
   return out;
 }
 
+/** Written past the page cache (`O_DIRECT`, the platform's value): such writes leave no dirty backlog to bound. */
+export function parseFdinfoDirect(text: string): boolean {
+  return ((fdinfoFlags(text) ?? 0) & constants.O_DIRECT) !== 0;
+}
+
+/** A file a job holds open for writing, one per filesystem: where to look up its writeback devices. */
+export interface WrittenFile {
+  /** `/proc/PID/fd/N`, for the caller to map to the file's writeback devices. */
+  path: string;
+  /** Some descriptor on this filesystem writes with O_DIRECT (dirties no pages). */
+  direct: boolean;
+}
+
 /**
- * The regular files the given processes hold open for writing (but `ignore`, as `dev:ino`), one `/proc/PID/fd/N` path per
- * filesystem (st_dev), for the caller to map to its writeback devices. Processes that are gone
- * or not readable are skipped: this is a sample, taken again on the next tick.
+ * The regular files the given processes hold open for writing (but `ignore`, as `dev:ino`), one
+ * per filesystem (st_dev), and whether any of them is written with O_DIRECT. Processes that are
+ * gone or not readable are skipped: this is a sample, taken again on the next tick.
  */
 export function writtenFilesByDevice(
   pids: readonly number[],
   roots: Pick<ProcRoots, 'procRoot'>,
-  known: ReadonlySet<number> = new Set(),
   ignore: ReadonlySet<string> = new Set(),
-): Map<number, string> {
-  const out = new Map<number, string>();
+): Map<number, WrittenFile> {
+  const out = new Map<number, WrittenFile>();
   for (const pid of pids) {
     let fds: string[];
     try {
@@ -64,9 +76,13 @@ export function writtenFilesByDevice(
       } catch {
         continue;
       }
-      if (!st.isFile() || known.has(st.dev) || out.has(st.dev) || ignore.has(`${st.dev}:${st.ino}`)) continue;
+      const seen = out.get(st.dev);
+      if (!st.isFile() || seen?.direct || ignore.has(`${st.dev}:${st.ino}`)) continue;
       const info = readProcFile(`${roots.procRoot}/${pid}/fdinfo/${fd}`);
-      if (info !== undefined && parseFdinfoWritable(info)) out.set(st.dev, link);
+      if (info === undefined || !parseFdinfoWritable(info)) continue;
+      const direct = parseFdinfoDirect(info);
+      if (seen) seen.direct = direct;
+      else out.set(st.dev, { path: link, direct });
     }
   }
   return out;

@@ -31,6 +31,7 @@ export type DecisionEvent =
   | 'slot-acquired'
   | 'paused'
   | 'resumed'
+  | 'pause-left-to-bound'
   | 'io-priority-ignored'
   | 'overdue'
   | 'record-failed'

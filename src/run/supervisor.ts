@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   /** How the governor holds the job back (src/govern/open-lever.ts); SIGSTOP of the group when absent. */
   lever?: Lever;
   log?: DecisionLog;
+  /** Does the backlog bound hold every write of the job? Then the governor leaves the pacing to it. */
+  boundHolds?: () => boolean;
   /** Called once when a process of the job first passes stuckAfter in D without progress. */
   onStuck?: (culprit: RunRecord['evidence'][number]) => void;
   /** A record write failed (folder full or removed): said once per new problem; supervision goes on. */
@@ -63,6 +65,10 @@ export class Supervisor {
         o: o.govern,
         roots: o.roots,
         now: o.now,
+        ...(o.boundHolds ? { boundHolds: o.boundHolds } : {}),
+        onLeftToBound: (signals) => {
+          log?.log('info', 'pause-left-to-bound', `not paused: the backlog bound holds every write of the job (${signals.join(', ')})`, { signals });
+        },
         onPause: (p) => {
           record.hold = { kind: 'paused', since: p.since, giveUpAt: null, signals: p.signals, lever: governor.lever.kind };
           record.updatedAt = p.since;

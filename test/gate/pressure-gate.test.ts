@@ -70,7 +70,7 @@ describe('the pressure gate under real I/O load (cgroup-throttled direct-I/O wri
     });
   });
 
-  it('by default a deferral that reaches --defer-max starts the job paced, and says so in the log and the history', async () => {
+  it('by default a deferral that reaches --defer-max starts the job paced, and says so in the log and the history; with --no-govern it starts unpaced (defer-max-run)', async () => {
     await withLoad(async () => {
       const r = await runIoguard(['run', '--name', 'paced', '--defer-max', '1s', ...LIMIT, '--', 'sh', '-c', 'echo ran'], { env: b.env });
       assert.equal(r.code, 0, r.stderr);
@@ -81,6 +81,14 @@ describe('the pressure gate under real I/O load (cgroup-throttled direct-I/O wri
       const history = JSON.parse((await runIoguard(['history', 'paced', '--json'], { env: b.env })).stdout) as { entries: Array<Record<string, unknown>> };
       assert.equal(history.entries.at(-1)?.outcome, 'completed');
       assert.equal(history.entries.at(-1)?.pacedAfterDeferral, true);
+      // With the governor off nothing paces it: it starts all the same, and says so.
+      const free = await runIoguard(['run', '--name', 'unpaced', '--defer-max', '1s', '--no-govern', ...LIMIT, '--', 'sh', '-c', 'echo ran'], { env: b.env });
+      assert.equal(free.code, 0, free.stderr);
+      const endedFree = b.events().find((e) => e.event === 'deferral-ended' && e.job === 'unpaced');
+      assert.equal(endedFree?.outcome, 'defer-max-run');
+      assert.doesNotMatch(String(endedFree?.msg), /paced/);
+      const freeHistory = JSON.parse((await runIoguard(['history', 'unpaced', '--json'], { env: b.env })).stdout) as { entries: Array<Record<string, unknown>> };
+      assert.notEqual(freeHistory.entries.at(-1)?.pacedAfterDeferral, true);
     });
   });
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { DEFAULT_BACKLOG_BYTES, boundBacklog, listBounds, restoreOrphanedBounds } from '../../src/govern/backlog-bound.ts';
 import { readBdiLimits, type BdiLimits } from '../../src/govern/bdi-limits.ts';
 import { boundInForce, ledgerPaths, parseLedger, serializeLedger } from '../../src/govern/bound-ledger.ts';
@@ -152,5 +153,47 @@ describe('the backlog bound on a real loop device', realDevice, () => {
     const r = await boundBacklog({ paths: ['/dev/shm'], bytes: 1 << 20, ledgerDir: lockDir, job: 'shm' });
     assert.deepEqual(r.bounds, []);
     assert.match(r.problems[0] ?? '', /no writeback device \(tmpfs/);
+  });
+});
+
+describe('the backlog bound on a fixture /sys (the writes the kernel may refuse)', { skip: !isRoot && 'needs root: boundBacklog refuses to bound as another user' }, () => {
+  const READ_ONLY_NUMBER = '/sys/kernel/mm/transparent_hugepage/hpage_pmd_size';
+  let sys = '';
+  const bdi = (file: string): string => join(sys, 'class', 'bdi', '9:9', file);
+  const read = (file: string): string => readFileSync(bdi(file), 'utf8').trim();
+  const ledgerDir = (): string => join(sys, 'ledgers');
+  /** A bdi folder as the kernel shows a loose device: strict_limit 0, the whole share; max_bytes a plain file or a link to one that refuses writes. */
+  const fixture = (maxBytes: number | 'refuses writes'): void => {
+    sys = mkdtempSync(join(tmpdir(), 'ioguard-fixture-sys-'));
+    mkdirSync(join(sys, 'class', 'bdi', '9:9'), { recursive: true });
+    writeFileSync(bdi('strict_limit'), '0\n');
+    writeFileSync(bdi('max_ratio'), '100\n');
+    writeFileSync(bdi('max_ratio_fine'), '1000000\n');
+    if (maxBytes === 'refuses writes') symlinkSync(READ_ONLY_NUMBER, bdi('max_bytes'));
+    else writeFileSync(bdi('max_bytes'), `${maxBytes}\n`);
+  };
+  afterEach(() => rmSync(sys, { recursive: true, force: true }));
+
+  it('a refused max_bytes write puts the device back as it was and leaves no ledger behind', async (t) => {
+    if (!existsSync(READ_ONLY_NUMBER)) return t.skip(`no ${READ_ONLY_NUMBER} to stand for a refused write`);
+    fixture('refuses writes');
+    const r = await boundBacklog({ paths: [], devices: ['9:9'], bytes: 1 << 20, ledgerDir: ledgerDir(), job: 'refused', roots: { procRoot: '/proc', sysRoot: sys } });
+    assert.deepEqual(r.bounds, []);
+    assert.match(r.problems.join('\n'), /^9:9: cannot bound the backlog \(EACCES\)$/);
+    assert.equal(read('strict_limit'), '0');
+    assert.equal(read('max_ratio_fine'), '1000000');
+    assert.deepEqual(listBounds(ledgerDir()), [], 'no ledger that a later run would "restore" from');
+  });
+
+  it('a bound above the global dirty limit is held to 90% of it (the kernel would refuse it with EINVAL)', async () => {
+    fixture(100 << 20);
+    const r = await boundBacklog({ paths: [], devices: ['9:9'], bytes: 200 << 20, ledgerDir: ledgerDir(), job: 'capped', roots: { procRoot: '/proc', sysRoot: sys } });
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.bounds[0]?.bytes, Math.floor((100 << 20) * 0.9));
+    assert.equal(Number(read('max_bytes')), Math.floor((100 << 20) * 0.9));
+    assert.equal(read('strict_limit'), '1');
+    await r.bounds[0]?.release();
+    assert.equal(read('strict_limit'), '0');
+    assert.equal(read('max_ratio_fine'), '1000000');
   });
 });

@@ -19,7 +19,7 @@ const counter = (file: string, n: number): string[] => ['sh', '-c', `i=1; while 
 const expected = (n: number): string => Array.from({ length: n }, (_, i) => `${i + 1}\n`).join('');
 // Lower than the default (50%) so the test holds when other helpers keep the second CPU busy
 // (system PSI then reads one stalled writer as ~50%).
-const GOVERN = { enabled: true, maxIoPressure: 30, resumeBelow: 15, sustainMs: 1000, minRunMs: 1000, intervalMs: 500, lever: 'stop' as const };
+const GOVERN = { enabled: true, boundBacklog: 'off' as const, maxIoPressure: 30, resumeBelow: 15, sustainMs: 1000, minRunMs: 1000, intervalMs: 500, lever: 'stop' as const };
 
 const withWriter = <T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> => withThrottledWriter('govern.bin', fn);
 

@@ -30,7 +30,7 @@ const v2Freeze = { skip: (!isRoot && 'needs root: the job gets its own cgroup') 
 
 const counter = (file: string, n: number): string[] => ['sh', '-c', `i=1; while [ $i -le ${n} ]; do echo $i >> "$0"; i=$((i+1)); sleep 0.25; done`, file];
 const expected = (n: number): string => Array.from({ length: n }, (_, i) => `${i + 1}\n`).join('');
-const GOVERN = { enabled: true, maxIoPressure: 30, resumeBelow: 15, sustainMs: 1000, minRunMs: 1000, intervalMs: 500 };
+const GOVERN = { enabled: true, boundBacklog: 'off' as const, maxIoPressure: 30, resumeBelow: 15, sustainMs: 1000, minRunMs: 1000, intervalMs: 500 };
 const base = (name: string) => ({ name, lockDir: b.lockDir, logFile: b.logFile, gate: { enabled: false } });
 const eventsOf = (job: string, event: string) => b.events().filter((e) => e.job === job && e.event === event);
 /** Every per-run cgroup ioguard made for a job of this name, in any hierarchy. */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { guessWhereWritten } from '../../src/govern/backlog-pacer.ts';
 import { commandPaths } from '../../src/govern/command-paths.ts';
-import { parseFdinfoWritable, writtenFilesByDevice } from '../../src/govern/written-files.ts';
+import { parseFdinfoDirect, parseFdinfoWritable, writtenFilesByDevice } from '../../src/govern/written-files.ts';
 
 describe('parseFdinfoWritable', () => {
   it('reads the access mode of the flags line (octal)', () => {
@@ -14,6 +14,14 @@ describe('parseFdinfoWritable', () => {
     assert.equal(parseFdinfoWritable('pos:\t0\nflags:\t0100001\nmnt_id:\t29\n'), true); // O_WRONLY
     assert.equal(parseFdinfoWritable('pos:\t0\nflags:\t02102002\nmnt_id:\t29\n'), true); // O_RDWR|O_APPEND|O_CLOEXEC
     assert.equal(parseFdinfoWritable('pos:\t0\n'), undefined);
+  });
+});
+
+describe('parseFdinfoDirect', () => {
+  it('tells an O_DIRECT descriptor (this platform\'s value) from a buffered one', () => {
+    assert.equal(parseFdinfoDirect(`pos:\t0\nflags:\t${(0o100001 | constants.O_DIRECT).toString(8)}\n`), true);
+    assert.equal(parseFdinfoDirect('pos:\t0\nflags:\t0100001\n'), false);
+    assert.equal(parseFdinfoDirect('pos:\t0\n'), false);
   });
 });
 
@@ -70,16 +78,30 @@ describe('writtenFilesByDevice on live processes', () => {
       const pid = await holding(`exec ${redirect}${join(dir, `w-${redirect.length}`)}`);
       const found = writtenFilesByDevice([pid], { procRoot: '/proc' });
       assert.deepEqual([...found.keys()], [statSync(dir).dev], redirect);
-      assert.match(found.get(statSync(dir).dev) as string, new RegExp(`^/proc/${pid}/fd/\\d+$`));
+      assert.equal(found.get(statSync(dir).dev)?.direct, false, redirect);
+      assert.match(found.get(statSync(dir).dev)?.path as string, new RegExp(`^/proc/${pid}/fd/\\d+$`));
     }
   });
 
-  it('leaves out files given by dev:ino (the caller\'s own log) and devices already known', async () => {
+  it('says when a file is written with O_DIRECT (a node process holding one open)', async (t) => {
+    const file = join(dir, 'direct');
+    const script = `const fs = require('fs'); fs.openSync(${JSON.stringify(file)}, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DIRECT); console.log('ready'); setTimeout(() => {}, 30000);`;
+    const c = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(c);
+    const ready = await new Promise<boolean>((resolve) => {
+      c.stdout?.once('data', () => resolve(true));
+      c.once('exit', () => resolve(false));
+    });
+    if (!ready) return t.skip(`${tmpdir()} refuses O_DIRECT`);
+    const found = writtenFilesByDevice([c.pid as number], { procRoot: '/proc' });
+    assert.equal(found.get(statSync(file).dev)?.direct, true);
+  });
+
+  it('leaves out files given by dev:ino (the caller\'s own log)', async () => {
     const file = join(dir, 'callers-log');
     const pid = await holding(`exec 3>>${file}`);
     const st = statSync(file);
-    assert.equal(writtenFilesByDevice([pid], { procRoot: '/proc' }, new Set(), new Set([`${st.dev}:${st.ino}`])).size, 0);
-    assert.equal(writtenFilesByDevice([pid], { procRoot: '/proc' }, new Set([st.dev])).size, 0);
+    assert.equal(writtenFilesByDevice([pid], { procRoot: '/proc' }, new Set([`${st.dev}:${st.ino}`])).size, 0);
     assert.equal(writtenFilesByDevice([999_999_999, pid], { procRoot: '/proc' }).size, 1, 'a pid that is gone is skipped');
   });
 });

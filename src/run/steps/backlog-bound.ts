@@ -1,4 +1,4 @@
-import { boundLedgerDir, listBounds, restoreOrphanedBounds } from '../../govern/backlog-bound.ts';
+import { boundLedgerDir, restoreOrphanedBounds } from '../../govern/backlog-bound.ts';
 import { BacklogPacer } from '../../govern/backlog-pacer.ts';
 import type { BdiLimits } from '../../govern/bdi-limits.ts';
 import { commandPaths } from '../../govern/command-paths.ts';
@@ -52,13 +52,13 @@ export const backlogBoundStep: Step = {
       guessHoldMs: GUESS_HOLD_MS,
       ledgerDir,
       job: ctx.name,
+      holder: { ...ctx.self, bootId: ctx.bootId },
       roots: ctx.roots,
       now: ctx.now,
       intervalMs: PACER_INTERVAL_MS,
       onBound: (b, why) => {
-        const was = listBounds(ledgerDir).find((l) => l.device === b.device)?.saved;
-        const message = `backlog of ${b.device} held to ${formatBytes(b.bytes)} (strict_limit 1, max_bytes ${b.bytes}; ${why}); was ${was ? describeLimits(was) : 'unknown'}`;
-        log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bytes: b.bytes, why, was: was ?? null });
+        const message = `backlog of ${b.device} held to ${formatBytes(b.bytes)} (strict_limit 1, max_bytes ${b.bytes}; ${why}); was ${describeLimits(b.was)}`;
+        log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bytes: b.bytes, why, was: b.was });
       },
       onResize: (b, from, rate) => {
         const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (the device wrote ${formatBytes(rate)}/s at its recent peak)`;

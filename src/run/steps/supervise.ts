@@ -25,7 +25,8 @@ export const superviseStep: Step = {
     const { pid, leaderStart } = job;
     openLatch(job.spawned.latch);
     job.released = true;
-    state.backlogPacer?.watch(pid, leaderStart);
+    const pacer = state.backlogPacer;
+    pacer?.watch(pid, leaderStart);
     // --ping: /start once the job runs its own code, sent beside it, never in its way.
     state.pinger?.start();
     const recordProblem = (message: string): void => {
@@ -43,6 +44,8 @@ export const superviseStep: Step = {
       now,
       govern: o.govern,
       ...(state.lever ? { lever: state.lever } : {}),
+      // The governor leaves the pacing to the bound while it holds every write of the job.
+      ...(pacer ? { boundHolds: () => pacer.holdsJobWrites() } : {}),
       log: ctx.log,
       onStuck: (c) => {
         ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c });
