@@ -7,7 +7,8 @@ import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 import { boundBacklog, type HeldBound, type Me } from './backlog-bound.ts';
 import { bdisOfPath } from './bdi-limits.ts';
-import { DeviceRate, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
+import { DeviceRate, JobWrites, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
+import { parsePidIo } from '../proc/parse-pid-io.ts';
 import { ownLogFiles, writtenFilesByDevice } from './written-files.ts';
 
 export type BoundWhy = '--path' | 'named in the command' | 'the job writes there';
@@ -81,6 +82,10 @@ export class BacklogPacer {
   private readonly callersLogs = ownLogFiles();
   /** Each device's recent peak write rate (bytes/s) at the last read of /proc/diskstats. */
   private lastPeaks = new Map<string, number>();
+  /** The job's own write rate (its processes' write_bytes), and its recent peak once measured. */
+  private readonly jobWrites = new JobWrites();
+  private readonly jobRate = new DeviceRate();
+  private jobPeak: number | undefined;
   /** Devices /proc/diskstats lists: the auto bound needs a device's rate. */
   private listed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -162,6 +167,7 @@ export class BacklogPacer {
   async tick(): Promise<void> {
     if (this.stopped || !this.group) return;
     const pids = listGroupMembers(this.group.pgid, this.o.roots, this.group.leaderStart).map((p) => p.pid);
+    this.readJobRate(pids);
     for (const [dev, file] of writtenFilesByDevice(pids, this.o.roots, this.callersLogs)) {
       if (file.direct) this.directSeen = true;
       // An unlinked or anonymous file (ENOENT on its path) is looked at again on the next tick.
@@ -171,11 +177,11 @@ export class BacklogPacer {
     const rates = this.readRates();
     if (this.o.bytes !== 'auto' || this.stopped) return;
     for (const b of this.bounds) {
-      const rate = rates.get(b.device);
+      const rate = this.rateOf(b.device, rates);
       if (rate === undefined) continue;
       const next = nextAutoBytes(b.asked, rate, this.o.waitMs);
       const from = b.bytes;
-      if (worthResizing(b.asked, next) && (await b.resize(next)) && b.bytes !== from) this.o.onResize(b, from, rate);
+      if (worthResizing(b.asked, next) && (await b.resize(next)) && worthResizing(from, b.bytes)) this.o.onResize(b, from, rate);
     }
   }
 
@@ -212,7 +218,7 @@ export class BacklogPacer {
       }
     }
     for (const device of devices) {
-      const bytes = this.o.bytes === 'auto' ? autoBacklogBytes(this.lastPeaks.get(device) ?? 0, this.o.waitMs) : this.o.bytes;
+      const bytes = this.o.bytes === 'auto' ? autoBacklogBytes(this.rateOf(device, this.lastPeaks) ?? 0, this.o.waitMs) : this.o.bytes;
       const { ledgerDir, job, holder } = this.o;
       const r = await boundBacklog({ paths: [], devices: [device], bytes, ledgerDir, job, roots, ...(holder ? { holder } : {}) });
       for (const problem of r.problems) this.problem(problem);
@@ -233,6 +239,28 @@ export class BacklogPacer {
     if (this.problemsSaid.has(p)) return;
     this.problemsSaid.add(p);
     this.o.onProblem(p);
+  }
+
+  /**
+   * The rate a device's bound is sized by: its recent peak write rate, or, on a device the job
+   * writes, the job's own when that is lower (another writer's direct I/O fills /proc/diskstats,
+   * not the backlog the bound holds).
+   */
+  private rateOf(device: string, peaks: ReadonlyMap<string, number>): number | undefined {
+    const rate = peaks.get(device);
+    if (rate === undefined || this.jobPeak === undefined || !this.written.has(device)) return rate;
+    return Math.min(rate, this.jobPeak);
+  }
+
+  /** The job's write rate from its processes' /proc/PID/io (root reads every user's). */
+  private readJobRate(pids: readonly number[]): void {
+    const counters = new Map<number, number>();
+    for (const pid of pids) {
+      const io = parsePidIo(readProcFile(`${this.o.roots.procRoot}/${pid}/io`) ?? '');
+      if (io) counters.set(pid, io.writeBytes);
+    }
+    const total = this.jobWrites.add(counters);
+    this.jobPeak = this.jobRate.add(this.o.now(), total / 512) ?? this.jobPeak;
   }
 
   /** One read of /proc/diskstats: every device's recent peak write rate, bytes/s (`spanMs` shorter than the default for the first look). */

@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BacklogPacer } from '../../src/govern/backlog-pacer.ts';
 import { readPidStat } from '../../src/proc/processes.ts';
+import { parseDiskstats } from '../../src/proc/parse-diskstats.ts';
 import { needsRoot } from '../helpers/root.ts';
+import { exclusiveLoad } from '../probe/helpers/load.ts';
 import { scratchLoop, type ScratchLoop } from '../helpers/scratch-loop.ts';
+
+/** SIGKILL a child's whole group and wait until the child is gone (its files no longer hold the mount busy). */
+async function killGroup(child: ChildProcess): Promise<void> {
+  const gone = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-(child.pid as number), 'SIGKILL');
+  } catch {}
+  await gone;
+}
 
 /** A process in its own group holding a file on the device open for writing, buffered or O_DIRECT, until killed. */
 async function writer(file: string, direct: boolean): Promise<ChildProcess> {
@@ -33,10 +46,11 @@ describe('BacklogPacer.holdsJobWrites on a real loop device', { skip: needsRoot(
       const child = await writer(join(d.mnt, direct ? 'direct' : 'buffered'), direct);
       const pid = child.pid as number;
       const bound: string[] = [];
+      const problems: string[] = [];
       const pacer = new BacklogPacer({
         bytes: 'auto', waitMs: 100, paths: [], guessedPaths: [], guessHoldMs: 10_000, ledgerDir: join(d.dir, 'ledgers'), job: 'pacer-test',
         roots: { procRoot: '/proc', sysRoot: '/sys' }, now: Date.now, intervalMs: 500,
-        onBound: (b) => bound.push(b.device), onResize: () => {}, onRelease: () => {}, onProblem: (p) => assert.fail(p),
+        onBound: (b) => bound.push(b.device), onResize: () => {}, onRelease: () => {}, onProblem: (p) => problems.push(p),
       });
       try {
         await pacer.start();
@@ -45,12 +59,46 @@ describe('BacklogPacer.holdsJobWrites on a real loop device', { skip: needsRoot(
         await pacer.tick();
         assert.deepEqual(bound, [d.majMin]);
         assert.equal(pacer.holdsJobWrites(), !direct);
+        assert.deepEqual(problems, []);
       } finally {
         await pacer.stop();
-        child.kill('SIGKILL');
+        await killGroup(child);
       }
       assert.equal(pacer.holdsJobWrites(), false, 'a stopped pacer holds nothing');
       assert.deepEqual(d.setting(), d.original);
     });
   }
+
+  it('sizes the bound by the job\'s own writes when another process\'s direct I/O fills the device', { timeout: 60_000 }, async (t) => {
+    const d = dev as ScratchLoop;
+    const sectors = (): number => parseDiskstats(readFileSync('/proc/diskstats', 'utf8')).find((x) => `${x.major}:${x.minor}` === d.majMin)?.writeSectors ?? 0;
+    await exclusiveLoad(async () => {
+      // The tenant: 8 MiB O_DIRECT writes back to back, in a group of its own (not the job).
+      const tenant = spawn('sh', ['-c', 'while :; do dd if=/dev/zero of="$0" bs=1M count=8 oflag=direct conv=notrunc status=none; done', join(d.mnt, 'tenant')], { detached: true, stdio: 'ignore' });
+      // The job: 64 KiB buffered every 100 ms (~640 KB/s) through a descriptor its shell holds.
+      const job = spawn('sh', ['-c', 'exec 3>>"$0"; while :; do head -c 65536 /dev/zero >&3; sleep 0.1; done', join(d.mnt, 'job')], { detached: true, stdio: 'ignore' });
+      const problems: string[] = [];
+      const pacer = new BacklogPacer({
+        bytes: 'auto', waitMs: 100, paths: [], guessedPaths: [], guessHoldMs: 10_000, ledgerDir: join(d.dir, 'ledgers'), job: 'pacer-rate',
+        roots: { procRoot: '/proc', sysRoot: '/sys' }, now: Date.now, intervalMs: 250,
+        onBound: () => {}, onResize: () => {}, onRelease: () => {}, onProblem: (p) => problems.push(p),
+      });
+      try {
+        await pacer.start();
+        const [s0, t0] = [sectors(), Date.now()];
+        pacer.watch(job.pid as number, readPidStat(job.pid as number)?.starttime ?? 0);
+        await sleep(3000);
+        const deviceRate = ((sectors() - s0) * 512 * 1000) / (Date.now() - t0);
+        if (deviceRate * 0.1 < 4 << 20) return t.skip(`the tenant wrote only ${Math.round(deviceRate / 1e6)} MB/s: a device bound would be small anyway`);
+        const bound = pacer.bounds.find((b) => b.device === d.majMin)?.bytes;
+        assert.deepEqual(problems, []);
+        assert.ok(bound !== undefined && bound <= 1 << 20, `bound ${bound} B, the device wrote ${Math.round(deviceRate / 1e6)} MB/s (a device-sized bound: ${Math.round(deviceRate / 10 / 1e6)} MB)`);
+      } finally {
+        await pacer.stop();
+        await Promise.all([tenant, job].map(killGroup));
+      }
+    });
+    assert.deepEqual(d.setting(), d.original);
+  });
 });
+
