@@ -100,8 +100,11 @@ interface LedgerChange {
   resize?: { token: string; bytes: number };
 }
 
-/** Most a bound may ask: under the global dirty limit (the kernel refuses a max_bytes above it with EINVAL). */
-function ceilingOf(saved: BdiLimits): number | undefined {
+/**
+ * Most a bound may ask: 90% of the global dirty limit (the kernel refuses a max_bytes above it
+ * with EINVAL). A bound at this ceiling holds nothing back.
+ */
+export function boundCeiling(saved: BdiLimits): number | undefined {
   if (saved.maxBytes === undefined || saved.maxRatio <= 0) return undefined;
   return Math.floor(((saved.maxBytes * 100) / saved.maxRatio) * 0.9);
 }
@@ -126,7 +129,7 @@ function settle(ledgerPath: string, device: string, roots: ProcRoots, change: Le
     rmSync(ledgerPath, { force: true });
     return undefined;
   }
-  const ceiling = ceilingOf(saved);
+  const ceiling = boundCeiling(saved);
   const bytes = ceiling === undefined ? asked : Math.min(asked, ceiling);
   // Ledger first: a crash between the two writes leaves a ledger that restores, never a bound without one.
   writeLedger(ledgerPath, { device, saved, holders });

@@ -5,10 +5,11 @@ import { parseDiskstats } from '../proc/parse-diskstats.ts';
 import { listGroupMembers } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
-import { boundBacklog, type HeldBound, type Me } from './backlog-bound.ts';
+import { boundBacklog, boundCeiling, type HeldBound, type Me } from './backlog-bound.ts';
 import { bdisOfPath } from './bdi-limits.ts';
-import { DeviceRate, JobWrites, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
-import { parsePidIo } from '../proc/parse-pid-io.ts';
+import { DeviceRate, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
+import { parseVmstatWritten } from '../proc/parse-vmstat.ts';
+import { readPageSize } from '../proc/system-counters.ts';
 import { ownLogFiles, writtenFilesByDevice } from './written-files.ts';
 
 export type BoundWhy = '--path' | 'named in the command' | 'the job writes there';
@@ -61,6 +62,11 @@ export function guessWhereWritten(path: string): string | undefined {
   }
 }
 
+/** Reads the job may make beyond twice its writes before the bound no longer counts as holding its I/O. */
+const READS_SLACK_BYTES = 64 * 1024 * 1024;
+/** Filesystems whose files live in memory: writes there queue nothing on a disk. */
+const MEMORY_FILESYSTEMS = new Set(['tmpfs', 'ramfs', 'devtmpfs', 'hugetlbfs']);
+
 /** How long the first look at the devices' rates lasts, when there are devices to bound before the job starts. */
 const FIRST_RATE_MS = 100;
 
@@ -82,10 +88,12 @@ export class BacklogPacer {
   private readonly callersLogs = ownLogFiles();
   /** Each device's recent peak write rate (bytes/s) at the last read of /proc/diskstats. */
   private lastPeaks = new Map<string, number>();
-  /** The job's own write rate (its processes' write_bytes), and its recent peak once measured. */
-  private readonly jobWrites = new JobWrites();
-  private readonly jobRate = new DeviceRate();
-  private jobPeak: number | undefined;
+  /** The machine's page-cache writeback (/proc/vmstat nr_written), and its recent peak once measured. */
+  private readonly buffered = new DeviceRate();
+  private bufferedPeak: number | undefined;
+  private readonly pageSize: number;
+  /** The job's storage reads and writes so far (the supervisor's samples), when the caller gives them. */
+  private jobIo: (() => { read: number; write: number }) | undefined;
   /** Devices /proc/diskstats lists: the auto bound needs a device's rate. */
   private listed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -95,11 +103,14 @@ export class BacklogPacer {
   private readonly written = new Set<string>();
   /** The job was seen writing with O_DIRECT: data that never enters the backlog a bound holds. */
   private directSeen = false;
+  /** The job was seen writing where no bound reaches: a block device itself, overlay, a filesystem without a writeback device of its own. */
+  private unboundedSeen = false;
   private ticking: Promise<void> | undefined;
   private stopped = false;
 
   constructor(o: BacklogPacerOptions) {
     this.o = o;
+    this.pageSize = readPageSize(o.roots);
   }
 
   /** The bounds in force now, for status and the result. */
@@ -108,14 +119,21 @@ export class BacklogPacer {
   }
 
   /**
-   * Does a bound hold every write the job was seen making? True once the job has written, every
-   * device it wrote is bounded, and none of it went past the page cache (O_DIRECT). The governor
-   * then leaves the pacing to the bound (src/govern/governor.ts).
+   * Does a bound hold the job's I/O? True once the job holds files open for writing, every device
+   * under them is bounded below the global dirty limit, none of them is written with O_DIRECT, on
+   * a raw block device or where no bound reaches (overlay), and the job reads no more than twice
+   * what it writes (a bound holds writes only: `tar czf` harms by reading). The governor then
+   * leaves the pacing to the bound (src/govern/governor.ts).
    */
   holdsJobWrites(): boolean {
-    if (this.stopped || this.directSeen || this.written.size === 0) return false;
-    for (const device of this.written) if (!this.held.has(device)) return false;
-    return true;
+    if (this.stopped || this.directSeen || this.unboundedSeen || this.written.size === 0) return false;
+    for (const device of this.written) {
+      const b = this.held.get(device);
+      const ceiling = b === undefined ? undefined : boundCeiling(b.was);
+      if (b === undefined || (ceiling !== undefined && b.bytes >= ceiling)) return false;
+    }
+    const io = this.jobIo?.();
+    return io === undefined || io.read <= 2 * io.write + READS_SLACK_BYTES;
   }
 
   /** Before the job runs its own code: bound the devices of `--path` and of the paths the command names. */
@@ -130,9 +148,13 @@ export class BacklogPacer {
     if (guessed.length > 0) await this.bound(guessed, 'named in the command');
   }
 
-  /** Once the job runs: follow the files its process group writes, and the devices' rates. */
-  watch(pgid: number, leaderStart: number): void {
+  /**
+   * Once the job runs: follow the files its process group writes, and the devices' rates. `io`
+   * gives the job's storage reads and writes so far (the supervisor's samples).
+   */
+  watch(pgid: number, leaderStart: number, io?: () => { read: number; write: number }): void {
     if (this.stopped || this.timer) return;
+    this.jobIo = io;
     this.group = { pgid, leaderStart, since: this.o.now() };
     // The first ten looks at a tenth of the interval: a job fills its allowance at once, and a
     // fast device bounded at the floor must get its size back quickly.
@@ -167,8 +189,9 @@ export class BacklogPacer {
   async tick(): Promise<void> {
     if (this.stopped || !this.group) return;
     const pids = listGroupMembers(this.group.pgid, this.o.roots, this.group.leaderStart).map((p) => p.pid);
-    this.readJobRate(pids);
-    for (const [dev, file] of writtenFilesByDevice(pids, this.o.roots, this.callersLogs)) {
+    const { files, blockDevices } = writtenFilesByDevice(pids, this.o.roots, this.callersLogs);
+    if (blockDevices.size > 0) this.unboundedSeen = true;
+    for (const [dev, file] of files) {
       if (file.direct) this.directSeen = true;
       // An unlinked or anonymous file (ENOENT on its path) is looked at again on the next tick.
       if (!this.seenDevs.has(dev) && (await this.bound([file.path], 'the job writes there'))) this.seenDevs.add(dev);
@@ -205,8 +228,11 @@ export class BacklogPacer {
     for (const p of paths) {
       const bdis = bdisOfPath(p, roots);
       if (!Array.isArray(bdis)) {
-        if (/ENOENT/.test(bdis.problem)) settled = false;
+        const gone = /ENOENT/.test(bdis.problem);
+        if (gone) settled = false;
         else if (why !== 'named in the command') this.problem(bdis.problem.replace(/^\/proc\/\d+\/fd\/\d+/, 'a file the job writes'));
+        // Memory-backed filesystems queue nothing on a disk; anything else (overlay) the bound cannot reach.
+        if (why === 'the job writes there' && !gone && !MEMORY_FILESYSTEMS.has(bdis.fsType ?? '')) this.unboundedSeen = true;
         continue;
       }
       for (const d of bdis) {
@@ -242,25 +268,13 @@ export class BacklogPacer {
   }
 
   /**
-   * The rate a device's bound is sized by: its recent peak write rate, or, on a device the job
-   * writes, the job's own when that is lower (another writer's direct I/O fills /proc/diskstats,
-   * not the backlog the bound holds).
+   * The rate a device's bound is sized by: its recent peak write rate, or the machine's page-cache
+   * writeback rate when that is lower. Another writer's direct I/O (a database with O_DIRECT, a
+   * streaming copy) fills the device's counters but is not in the backlog the bound holds.
    */
   private rateOf(device: string, peaks: ReadonlyMap<string, number>): number | undefined {
     const rate = peaks.get(device);
-    if (rate === undefined || this.jobPeak === undefined || !this.written.has(device)) return rate;
-    return Math.min(rate, this.jobPeak);
-  }
-
-  /** The job's write rate from its processes' /proc/PID/io (root reads every user's). */
-  private readJobRate(pids: readonly number[]): void {
-    const counters = new Map<number, number>();
-    for (const pid of pids) {
-      const io = parsePidIo(readProcFile(`${this.o.roots.procRoot}/${pid}/io`) ?? '');
-      if (io) counters.set(pid, io.writeBytes);
-    }
-    const total = this.jobWrites.add(counters);
-    this.jobPeak = this.jobRate.add(this.o.now(), total / 512) ?? this.jobPeak;
+    return rate === undefined || this.bufferedPeak === undefined ? rate : Math.min(rate, this.bufferedPeak);
   }
 
   /** One read of /proc/diskstats: every device's recent peak write rate, bytes/s (`spanMs` shorter than the default for the first look). */
@@ -280,6 +294,8 @@ export class BacklogPacer {
     }
     this.listed = listed;
     this.lastPeaks = peaks;
+    const written = parseVmstatWritten(readProcFile(`${this.o.roots.procRoot}/vmstat`) ?? '');
+    if (written !== undefined) this.bufferedPeak = this.buffered.add(at, (written * this.pageSize) / 512, spanMs);
     return peaks;
   }
 }

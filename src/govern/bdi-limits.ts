@@ -47,6 +47,12 @@ export function writeBdiLimits(majMin: string, saved: BdiLimits, sysRoot: string
 
 const MAX_CHAIN = 8;
 
+/** Why a path has no writeback device to bound, and its filesystem's type when known (tmpfs, overlay). */
+export interface PathProblem {
+  problem: string;
+  fsType?: string;
+}
+
 /** A loop device's backing file when the loop writes through the page cache (direct I/O off). */
 function bufferedBacking(majMin: string, sysRoot: string): string | undefined {
   const dir = `${sysRoot}/dev/block/${majMin}/loop`;
@@ -55,7 +61,7 @@ function bufferedBacking(majMin: string, sysRoot: string): string | undefined {
 }
 
 /** The bdi of one path's filesystem: its whole disk (a partition shares its disk's bdi), or its own anonymous device (NFS, FUSE). */
-function bdiOfOne(path: string, roots: ProcRoots): string | { problem: string } {
+function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
   let found;
   try {
     found = resolvePathDevices(path, roots);
@@ -70,7 +76,7 @@ function bdiOfOne(path: string, roots: ProcRoots): string | { problem: string } 
     } catch {}
   }
   const majMin = candidates.find((c) => readBdiLimits(c, roots.sysRoot) !== undefined);
-  return majMin ?? { problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})` };
+  return majMin ?? { problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})`, ...(found.fsType ? { fsType: found.fsType } : {}) };
 }
 
 /**
@@ -79,7 +85,7 @@ function bdiOfOne(path: string, roots: ProcRoots): string | { problem: string } 
  * those pages queue at the lower device. A loop with direct I/O, dm and md add no page cache of
  * their own. A `problem` says why a path has none (tmpfs and overlay have no writeback of their own).
  */
-export function bdisOfPath(path: string, roots: ProcRoots): string[] | { problem: string } {
+export function bdisOfPath(path: string, roots: ProcRoots): string[] | PathProblem {
   const out: string[] = [];
   let next: string | undefined = path;
   while (next !== undefined && out.length < MAX_CHAIN) {

@@ -71,25 +71,3 @@ export function worthResizing(current: number, next: number): boolean {
   return next > current * 1.25 || next < current * 0.75;
 }
 
-/**
- * What a job has written, summed over its processes' `write_bytes` (/proc/PID/io: bytes it sent,
- * or dirtied for, storage), kept as one running total across processes that come and go. Under a
- * strict bound a buffered writer dirties pages only as fast as its device drains them, so this
- * rate is its share of the device: another writer's direct I/O on the same device (a database,
- * a streaming copy) moves /proc/diskstats, not this. Pure: the caller reads the counters.
- */
-export class JobWrites {
-  private last = new Map<number, number>();
-  private total = 0;
-
-  /** Feed every live process's `write_bytes`; returns the running total. A process first seen counts all it wrote. */
-  add(writeBytes: ReadonlyMap<number, number>): number {
-    for (const [pid, bytes] of writeBytes) {
-      const before = this.last.get(pid) ?? 0;
-      // A smaller counter is another process under a reused pid: its first reading is the base.
-      if (bytes >= before) this.total += bytes - before;
-    }
-    this.last = new Map(writeBytes);
-    return this.total;
-  }
-}

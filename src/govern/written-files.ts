@@ -50,17 +50,27 @@ export interface WrittenFile {
   direct: boolean;
 }
 
+/** What a job's processes hold open for writing. */
+export interface WrittenByJob {
+  /** Regular files, one per filesystem (st_dev). */
+  files: Map<number, WrittenFile>;
+  /** Block devices written themselves (`dd of=/dev/sdb`), by number (st_rdev): no filesystem's bound covers them. */
+  blockDevices: Set<number>;
+}
+
 /**
  * The regular files the given processes hold open for writing (but `ignore`, as `dev:ino`), one
- * per filesystem (st_dev), and whether any of them is written with O_DIRECT. Processes that are
+ * per filesystem (st_dev), whether any of them is written with O_DIRECT, and the block devices
+ * they hold open for writing themselves. Processes that are
  * gone or not readable are skipped: this is a sample, taken again on the next tick.
  */
 export function writtenFilesByDevice(
   pids: readonly number[],
   roots: Pick<ProcRoots, 'procRoot'>,
   ignore: ReadonlySet<string> = new Set(),
-): Map<number, WrittenFile> {
+): WrittenByJob {
   const out = new Map<number, WrittenFile>();
+  const blockDevices = new Set<number>();
   for (const pid of pids) {
     let fds: string[];
     try {
@@ -76,14 +86,17 @@ export function writtenFilesByDevice(
       } catch {
         continue;
       }
-      const seen = out.get(st.dev);
-      if (!st.isFile() || seen?.direct || ignore.has(`${st.dev}:${st.ino}`)) continue;
+      const block = st.isBlockDevice();
+      if (!(st.isFile() || block) || ignore.has(`${st.dev}:${st.ino}`)) continue;
+      const seen = block ? undefined : out.get(st.dev);
+      // Nothing more to learn: a device already listed, a filesystem already known to be written with O_DIRECT.
+      if ((block && blockDevices.has(st.rdev)) || seen?.direct) continue;
       const info = readProcFile(`${roots.procRoot}/${pid}/fdinfo/${fd}`);
       if (info === undefined || !parseFdinfoWritable(info)) continue;
-      const direct = parseFdinfoDirect(info);
-      if (seen) seen.direct = direct;
-      else out.set(st.dev, { path: link, direct });
+      if (block) blockDevices.add(st.rdev);
+      else if (seen) seen.direct = parseFdinfoDirect(info);
+      else out.set(st.dev, { path: link, direct: parseFdinfoDirect(info) });
     }
   }
-  return out;
+  return { files: out, blockDevices };
 }

@@ -65,16 +65,22 @@ export class JobUsage {
     this.peakPages = Math.max(this.peakPages, pages);
   }
 
-  /** Call after the job's leader was reaped. */
-  finish(): RunUsage {
-    const ticks = childrenCpuTicks(this.roots);
-    const cpu = ticks !== undefined && this.ticksAtStart !== undefined ? (ticks - this.ticksAtStart) / CLOCK_TICKS_PER_SECOND : null;
+  /** Storage bytes read and written by the group's processes so far, as of their last sample. */
+  ioTotals(): { read: number; write: number } {
     let read = 0;
     let write = 0;
     for (const v of this.io.values()) {
       read += v.read;
       write += v.write;
     }
+    return { read, write };
+  }
+
+  /** Call after the job's leader was reaped. */
+  finish(): RunUsage {
+    const ticks = childrenCpuTicks(this.roots);
+    const cpu = ticks !== undefined && this.ticksAtStart !== undefined ? (ticks - this.ticksAtStart) / CLOCK_TICKS_PER_SECOND : null;
+    const { read, write } = this.ioTotals();
     return {
       cpuSeconds: cpu === null ? null : Math.round(cpu * 100) / 100,
       peakRssBytes: this.sampled ? this.peakPages * PAGE_BYTES : null,

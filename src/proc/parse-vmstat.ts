@@ -34,3 +34,12 @@ export function dirtyPercentOfThrottle(pages: DirtyPages): number {
   const point = throttlePointPages(pages);
   return point > 0 ? ((pages.dirty + pages.writeback) / point) * 100 : 0;
 }
+
+/**
+ * `nr_written` of /proc/vmstat: pages the machine has written back from the page cache since boot.
+ * Direct I/O never enters it, so its rate is the buffered writeback a dirty bound holds back.
+ */
+export function parseVmstatWritten(text: string): number | undefined {
+  const m = /^nr_written (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}

@@ -20,17 +20,17 @@ async function killGroup(child: ChildProcess): Promise<void> {
   await gone;
 }
 
-/** A process in its own group holding a file on the device open for writing, buffered or O_DIRECT, until killed. */
-async function writer(file: string, direct: boolean): Promise<ChildProcess> {
-  const flags = `fs.constants.O_WRONLY | fs.constants.O_CREAT${direct ? ' | fs.constants.O_DIRECT' : ''}`;
-  const script = `const fs = require('fs'); fs.openSync(${JSON.stringify(file)}, ${flags}); console.log('ready'); setTimeout(() => {}, 30000);`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+/** A process in its own group running `script` (node), which prints "ready" once its files are open; killed by the test. */
+async function holding(script: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', `const fs = require('fs'); ${script}; console.log('ready'); setTimeout(() => {}, 30000);`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   await new Promise((resolve, reject) => {
     child.stdout?.once('data', resolve);
     child.once('exit', () => reject(new Error('the writer could not open its file')));
   });
   return child;
 }
+
+const openFor = (file: string, flags: string): string => `fs.openSync(${JSON.stringify(file)}, ${flags})`;
 
 describe('BacklogPacer.holdsJobWrites on a real loop device', { skip: needsRoot('a loop device and /sys/class/bdi writes') }, () => {
   let dev: ScratchLoop | undefined;
@@ -39,43 +39,70 @@ describe('BacklogPacer.holdsJobWrites on a real loop device', { skip: needsRoot(
   });
   after(() => dev?.cleanup());
 
-  for (const direct of [false, true]) {
-    const what = direct ? 'a job writing with O_DIRECT: the device is bounded, but the bound does not hold its writes' : 'a job writing through the page cache on a bounded device: the bound holds its writes';
-    it(what, async () => {
-      const d = dev as ScratchLoop;
-      const child = await writer(join(d.mnt, direct ? 'direct' : 'buffered'), direct);
-      const pid = child.pid as number;
-      const bound: string[] = [];
-      const problems: string[] = [];
-      const pacer = new BacklogPacer({
-        bytes: 'auto', waitMs: 100, paths: [], guessedPaths: [], guessHoldMs: 10_000, ledgerDir: join(d.dir, 'ledgers'), job: 'pacer-test',
-        roots: { procRoot: '/proc', sysRoot: '/sys' }, now: Date.now, intervalMs: 500,
-        onBound: (b) => bound.push(b.device), onResize: () => {}, onRelease: () => {}, onProblem: (p) => problems.push(p),
-      });
-      try {
-        await pacer.start();
-        assert.equal(pacer.holdsJobWrites(), false, 'nothing written yet');
-        pacer.watch(pid, readPidStat(pid)?.starttime ?? 0);
-        await pacer.tick();
-        assert.deepEqual(bound, [d.majMin]);
-        assert.equal(pacer.holdsJobWrites(), !direct);
-        assert.deepEqual(problems, []);
-      } finally {
-        await pacer.stop();
-        await killGroup(child);
-      }
-      assert.equal(pacer.holdsJobWrites(), false, 'a stopped pacer holds nothing');
-      assert.deepEqual(d.setting(), d.original);
+  /** What holdsJobWrites says of a job running `script` after a few of the pacer's looks; `io` stands for the supervisor's totals. */
+  type Held = { holds: boolean; bound: string[]; problems: string[] };
+  async function heldFor(script: (mnt: string) => string, io?: { read: number; write: number }): Promise<Held> {
+    const d = dev as ScratchLoop;
+    const child = await holding(script(d.mnt));
+    const pid = child.pid as number;
+    const bound: string[] = [];
+    const problems: string[] = [];
+    const pacer = new BacklogPacer({
+      bytes: 'auto', waitMs: 100, paths: [], guessedPaths: [], guessHoldMs: 10_000, ledgerDir: join(d.dir, 'ledgers'), job: 'pacer-test',
+      roots: { procRoot: '/proc', sysRoot: '/sys' }, now: Date.now, intervalMs: 500,
+      onBound: (b) => bound.push(b.device), onResize: () => {}, onRelease: () => {}, onProblem: (p) => problems.push(p),
     });
+    let holds: boolean;
+    try {
+      await pacer.start();
+      assert.equal(pacer.holdsJobWrites(), false, 'nothing written yet');
+      pacer.watch(pid, readPidStat(pid)?.starttime ?? 0, io && (() => io));
+      // The first looks come every 50 ms; four of them, and the ledger's flock, fit in 400 ms.
+      await sleep(400);
+      holds = pacer.holdsJobWrites();
+    } finally {
+      await pacer.stop();
+      await killGroup(child);
+    }
+    assert.equal(pacer.holdsJobWrites(), false, 'a stopped pacer holds nothing');
+    assert.deepEqual(d.setting(), d.original);
+    return { holds, bound, problems };
   }
 
-  it('sizes the bound by the job\'s own writes when another process\'s direct I/O fills the device', { timeout: 60_000 }, async (t) => {
+  it('a job writing through the page cache on a bounded device: the bound holds its writes', async () => {
+    const r = await heldFor((mnt) => openFor(join(mnt, 'buffered'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT'));
+    assert.deepEqual(r.bound, [(dev as ScratchLoop).majMin]);
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.holds, true);
+  });
+
+  it('a job writing with O_DIRECT: the device is bounded, but the bound does not hold its writes', async () => {
+    const r = await heldFor((mnt) => openFor(join(mnt, 'direct'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DIRECT'));
+    assert.deepEqual(r.bound, [(dev as ScratchLoop).majMin]);
+    assert.equal(r.holds, false);
+  });
+
+  it('a job that also holds a block device open for writing: no filesystem\'s bound covers it', async () => {
+    const loop = (dev as ScratchLoop).loop;
+    const r = await heldFor((mnt) => `${openFor(join(mnt, 'beside'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT')}; ${openFor(loop, 'fs.constants.O_RDWR')}`);
+    assert.deepEqual(r.bound, [(dev as ScratchLoop).majMin], 'its file is bounded all the same');
+    assert.equal(r.holds, false);
+  });
+
+  it('a job that reads far more than it writes (tar czf): the bound holds its writes, not its harm', async () => {
+    const script = (mnt: string): string => openFor(join(mnt, 'archive'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT');
+    assert.equal((await heldFor(script, { read: 1 << 30, write: 100 << 20 })).holds, false);
+    assert.equal((await heldFor(script, { read: 150 << 20, write: 100 << 20 })).holds, true, 'a copy reads what it writes');
+  });
+
+  it('sizes the bound by the page-cache writeback when another process\'s direct I/O fills the device', { timeout: 60_000 }, async (t) => {
     const d = dev as ScratchLoop;
     const sectors = (): number => parseDiskstats(readFileSync('/proc/diskstats', 'utf8')).find((x) => `${x.major}:${x.minor}` === d.majMin)?.writeSectors ?? 0;
     await exclusiveLoad(async () => {
       // The tenant: 8 MiB O_DIRECT writes back to back, in a group of its own (not the job).
       const tenant = spawn('sh', ['-c', 'while :; do dd if=/dev/zero of="$0" bs=1M count=8 oflag=direct conv=notrunc status=none; done', join(d.mnt, 'tenant')], { detached: true, stdio: 'ignore' });
-      // The job: 64 KiB buffered every 100 ms (~640 KB/s) through a descriptor its shell holds.
+      // The job: 64 KiB buffered every 100 ms (~640 KB/s) through a descriptor its shell holds; the
+      // machine's page-cache writeback (what the bound is sized by) is that and whatever else runs.
       const job = spawn('sh', ['-c', 'exec 3>>"$0"; while :; do head -c 65536 /dev/zero >&3; sleep 0.1; done', join(d.mnt, 'job')], { detached: true, stdio: 'ignore' });
       const problems: string[] = [];
       const pacer = new BacklogPacer({
@@ -92,7 +119,7 @@ describe('BacklogPacer.holdsJobWrites on a real loop device', { skip: needsRoot(
         if (deviceRate * 0.1 < 4 << 20) return t.skip(`the tenant wrote only ${Math.round(deviceRate / 1e6)} MB/s: a device bound would be small anyway`);
         const bound = pacer.bounds.find((b) => b.device === d.majMin)?.bytes;
         assert.deepEqual(problems, []);
-        assert.ok(bound !== undefined && bound <= 1 << 20, `bound ${bound} B, the device wrote ${Math.round(deviceRate / 1e6)} MB/s (a device-sized bound: ${Math.round(deviceRate / 10 / 1e6)} MB)`);
+        assert.ok(bound !== undefined && bound <= 2 << 20, `bound ${bound} B, the device wrote ${Math.round(deviceRate / 1e6)} MB/s (a device-sized bound: ${Math.round(deviceRate / 10 / 1e6)} MB)`);
       } finally {
         await pacer.stop();
         await Promise.all([tenant, job].map(killGroup));

@@ -73,10 +73,10 @@ describe('writtenFilesByDevice on live processes', () => {
     const readOnly = join(dir, 'read-only');
     writeFileSync(readOnly, 'x');
     const reader = await holding(`exec 3<${readOnly}`);
-    assert.equal(writtenFilesByDevice([reader], { procRoot: '/proc' }).size, 0);
+    assert.equal(writtenFilesByDevice([reader], { procRoot: '/proc' }).files.size, 0);
     for (const redirect of ['3>', '3>>', '3<>']) {
       const pid = await holding(`exec ${redirect}${join(dir, `w-${redirect.length}`)}`);
-      const found = writtenFilesByDevice([pid], { procRoot: '/proc' });
+      const found = writtenFilesByDevice([pid], { procRoot: '/proc' }).files;
       assert.deepEqual([...found.keys()], [statSync(dir).dev], redirect);
       assert.equal(found.get(statSync(dir).dev)?.direct, false, redirect);
       assert.match(found.get(statSync(dir).dev)?.path as string, new RegExp(`^/proc/${pid}/fd/\\d+$`));
@@ -93,7 +93,7 @@ describe('writtenFilesByDevice on live processes', () => {
       c.once('exit', () => resolve(false));
     });
     if (!ready) return t.skip(`${tmpdir()} refuses O_DIRECT`);
-    const found = writtenFilesByDevice([c.pid as number], { procRoot: '/proc' });
+    const found = writtenFilesByDevice([c.pid as number], { procRoot: '/proc' }).files;
     assert.equal(found.get(statSync(file).dev)?.direct, true);
   });
 
@@ -101,8 +101,8 @@ describe('writtenFilesByDevice on live processes', () => {
     const file = join(dir, 'callers-log');
     const pid = await holding(`exec 3>>${file}`);
     const st = statSync(file);
-    assert.equal(writtenFilesByDevice([pid], { procRoot: '/proc' }, new Set([`${st.dev}:${st.ino}`])).size, 0);
-    assert.equal(writtenFilesByDevice([999_999_999, pid], { procRoot: '/proc' }).size, 1, 'a pid that is gone is skipped');
+    assert.equal(writtenFilesByDevice([pid], { procRoot: '/proc' }, new Set([`${st.dev}:${st.ino}`])).files.size, 0);
+    assert.equal(writtenFilesByDevice([999_999_999, pid], { procRoot: '/proc' }).files.size, 1, 'a pid that is gone is skipped');
   });
 });
 

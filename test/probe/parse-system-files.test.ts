@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { findMount } from '../../src/proc/mounts.ts';
 import { parseCpuinfoCount, parseLoadavg } from '../../src/proc/parse-loadavg.ts';
 import { parseMountinfo, unescapeMountField } from '../../src/proc/parse-mountinfo.ts';
-import { dirtyPercentOfThrottle, parseVmstatDirty, throttlePointPages } from '../../src/proc/parse-vmstat.ts';
+import { dirtyPercentOfThrottle, parseVmstatDirty, parseVmstatWritten, throttlePointPages } from '../../src/proc/parse-vmstat.ts';
 import { fixture } from './helpers/fixtures.ts';
 
 test('vmstat from kernel 3.10 gives dirty, writeback and both thresholds in pages', () => {
@@ -20,6 +20,12 @@ test('the throttle point is the midpoint of the hard and background thresholds',
 test('vmstat of this machine (6.18) parses', () => {
   const pages = parseVmstatDirty(fixture('vmstat/vmstat-6.18'));
   assert.ok(pages && pages.threshold > pages.backgroundThreshold);
+});
+
+test('nr_written (pages written back from the page cache) is read from 3.10 and 6.18, and only from its own line', () => {
+  assert.equal(parseVmstatWritten(fixture('vmstat/vmstat-3.10')), 80931077);
+  assert.equal(parseVmstatWritten(fixture('vmstat/vmstat-6.18')), 184895);
+  assert.equal(parseVmstatWritten('nr_dirtied 5\nnr_written_x 7\n'), undefined);
 });
 
 test('vmstat without the threshold lines gives undefined rather than a guess', () => {

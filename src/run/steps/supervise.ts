@@ -26,7 +26,6 @@ export const superviseStep: Step = {
     openLatch(job.spawned.latch);
     job.released = true;
     const pacer = state.backlogPacer;
-    pacer?.watch(pid, leaderStart);
     // --ping: /start once the job runs its own code, sent beside it, never in its way.
     state.pinger?.start();
     const recordProblem = (message: string): void => {
@@ -53,6 +52,7 @@ export const superviseStep: Step = {
       onRecordProblem: recordProblem,
     });
     supervisor.start();
+    pacer?.watch(pid, leaderStart, () => supervisor.usage.ioTotals());
     state.lease?.touch();
     const { command } = job.spawned;
     ctx.log.log('info', 'started', `started ${command}`, { jobPid: pid, argv: ctx.argv, command, timeoutMs: o.timeoutMs ?? null });
