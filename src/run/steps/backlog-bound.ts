@@ -61,7 +61,7 @@ export const backlogBoundStep: Step = {
         log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bytes: b.bytes, why, was: b.was });
       },
       onResize: (b, from, rate) => {
-        const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (recent peak write rate ${formatBytes(rate)}/s: the device's, or the job's own where lower)`;
+        const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (recent peak write rate ${formatBytes(rate)}/s: the device's, or the machine's page-cache writeback where lower)`;
         log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, bytesPerSecond: Math.round(rate) });
       },
       onRelease: (b) => log.log('info', 'backlog-released', `released the backlog bound on ${b.device}: the job has not written there`, { device: b.device }),
