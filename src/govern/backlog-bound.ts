@@ -5,7 +5,7 @@ import { readSmallFile } from '../util/read-small-file.ts';
 import { readBootId } from '../proc/boot-id.ts';
 import { readPidStat } from '../proc/processes.ts';
 import { DEFAULT_ROOTS, type ProcRoots } from '../proc/roots.ts';
-import { selfIdentity } from '../proc/self.ts';
+import { selfIdentity, type SelfIdentity } from '../proc/self.ts';
 import { bdisOfPath, readBdiLimits, writeBdiBound, writeBdiLimits, type BdiLimits } from './bdi-limits.ts';
 import { LEDGER_FILE, boundInForce, ledgerPaths, parseLedger, serializeLedger } from './bound-ledger.ts';
 import type { BoundHolder, BoundLedger } from './bound-ledger.ts';
@@ -29,7 +29,7 @@ export interface BacklogBoundOptions {
   /** Devices (MAJ:MIN of their bdi) to bound beside those under `paths`. */
   devices?: readonly string[];
   /** Who holds the bound (pid, start time, boot id): the run's own identity; read from /proc when absent. */
-  holder?: Me;
+  holder?: HolderIdentity;
 }
 
 /**
@@ -61,11 +61,8 @@ export interface BacklogBoundResult {
   problems: string[];
 }
 
-export interface Me {
-  pid: number;
-  starttime: number;
-  bootId: string;
-}
+/** A bound's holder: the run's pid and start time on this boot. */
+export type HolderIdentity = SelfIdentity & { bootId: string };
 
 function alive(h: BoundHolder, bootId: string, roots: ProcRoots): boolean {
   return h.bootId === bootId && readPidStat(h.pid, roots)?.starttime === h.starttime;
@@ -173,7 +170,7 @@ export async function boundBacklog(o: BacklogBoundOptions): Promise<BacklogBound
     const why = `not root: /sys/class/bdi/*/max_bytes is root's to write; backlog not bounded on ${[...devices].join(', ')}`;
     return { bounds: [], problems: [...problems, why] };
   }
-  const me: Me = o.holder ?? { ...selfIdentity(roots), bootId: readBootId(roots) };
+  const me: HolderIdentity = o.holder ?? { ...selfIdentity(roots), bootId: readBootId(roots) };
   const bounds: HeldBound[] = [];
   for (const device of devices) {
     if (readBdiLimits(device, roots.sysRoot)?.maxBytes === undefined) {

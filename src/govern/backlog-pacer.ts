@@ -2,14 +2,14 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDiskstats } from '../proc/parse-diskstats.ts';
+import { parseVmstatWritten } from '../proc/parse-vmstat.ts';
 import { listGroupMembers } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
-import { boundBacklog, boundCeiling, type HeldBound, type Me } from './backlog-bound.ts';
+import { readPageSize } from '../proc/system-counters.ts';
+import { boundBacklog, boundCeiling, type HeldBound, type HolderIdentity } from './backlog-bound.ts';
 import { bdisOfPath } from './bdi-limits.ts';
 import { DeviceRate, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
-import { parseVmstatWritten } from '../proc/parse-vmstat.ts';
-import { readPageSize } from '../proc/system-counters.ts';
 import { ownLogFiles, writtenFilesByDevice } from './written-files.ts';
 
 export type BoundWhy = '--path' | 'named in the command' | 'the job writes there';
@@ -30,7 +30,7 @@ export interface BacklogPacerOptions {
   ledgerDir: string;
   job: string;
   /** The run's identity, recorded as the bound's holder (read from /proc when absent). */
-  holder?: Me;
+  holder?: HolderIdentity;
   roots: ProcRoots;
   now: () => number;
   /** How often the job's files and the devices' rates are looked at (a tenth of it for the first ten looks). */
@@ -125,7 +125,7 @@ export class BacklogPacer {
    * what it writes (a bound holds writes only: `tar czf` harms by reading). The governor then
    * leaves the pacing to the bound (src/govern/governor.ts).
    */
-  holdsJobWrites(): boolean {
+  holdsJob(): boolean {
     if (this.stopped || this.directSeen || this.unboundedSeen || this.written.size === 0) return false;
     for (const device of this.written) {
       const b = this.held.get(device);
@@ -138,12 +138,16 @@ export class BacklogPacer {
 
   /** Before the job runs its own code: bound the devices of `--path` and of the paths the command names. */
   async start(): Promise<void> {
-    this.readRates();
+    // Only the auto bound is sized by rates; a fixed SIZE reads none and waits for none.
+    const auto = this.o.bytes === 'auto';
+    if (auto) this.readRates();
     const guessed = this.o.guessedPaths.map(guessWhereWritten).filter((p): p is string => p !== undefined);
     if (this.o.paths.length === 0 && guessed.length === 0) return;
-    // A first rate, so that a busy fast device does not start at the floor.
-    await sleep(FIRST_RATE_MS);
-    this.readRates(FIRST_RATE_MS);
+    if (auto) {
+      // A first rate, so that a busy fast device does not start at the floor.
+      await sleep(FIRST_RATE_MS);
+      this.readRates(FIRST_RATE_MS);
+    }
     if (this.o.paths.length > 0) await this.bound(this.o.paths, '--path');
     if (guessed.length > 0) await this.bound(guessed, 'named in the command');
   }
@@ -197,8 +201,8 @@ export class BacklogPacer {
       if (!this.seenDevs.has(dev) && (await this.bound([file.path], 'the job writes there'))) this.seenDevs.add(dev);
     }
     if (this.o.now() - this.group.since >= this.o.guessHoldMs) await this.releaseUnwritten();
-    const rates = this.readRates();
     if (this.o.bytes !== 'auto' || this.stopped) return;
+    const rates = this.readRates();
     for (const b of this.bounds) {
       const rate = this.rateOf(b.device, rates);
       if (rate === undefined) continue;

@@ -70,4 +70,3 @@ export function nextAutoBytes(current: number, bytesPerSecond: number, waitMs: n
 export function worthResizing(current: number, next: number): boolean {
   return next > current * 1.25 || next < current * 0.75;
 }
-

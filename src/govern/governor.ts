@@ -35,7 +35,7 @@ export interface GovernorOptions {
   onPause: (p: PauseInfo) => void;
   onResume: (r: ResumeInfo) => void;
   /**
-   * Does the backlog bound hold every write of the job (src/govern/backlog-pacer.ts)? Then the
+   * Does the backlog bound hold the job (BacklogPacer.holdsJob in backlog-pacer.ts)? Then the
    * job is already paced at the device's drain rate: a pause would only add its backlog's drain
    * to the neighbour's burst and cost the job its copy, so the governor does not pause.
    */

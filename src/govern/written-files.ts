@@ -61,8 +61,8 @@ export interface WrittenByJob {
 /**
  * The regular files the given processes hold open for writing (but `ignore`, as `dev:ino`), one
  * per filesystem (st_dev), whether any of them is written with O_DIRECT, and the block devices
- * they hold open for writing themselves. Processes that are
- * gone or not readable are skipped: this is a sample, taken again on the next tick.
+ * they hold open for writing themselves. Processes that are gone or not readable are skipped:
+ * this is a sample, taken again on the next tick.
  */
 export function writtenFilesByDevice(
   pids: readonly number[],

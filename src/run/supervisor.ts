@@ -25,7 +25,7 @@ export interface SupervisorOptions {
   /** How the governor holds the job back (src/govern/open-lever.ts); SIGSTOP of the group when absent. */
   lever?: Lever;
   log?: DecisionLog;
-  /** Does the backlog bound hold every write of the job? Then the governor leaves the pacing to it. */
+  /** Does the backlog bound hold the job (BacklogPacer.holdsJob)? Then the governor leaves the pacing to it. */
   boundHolds?: () => boolean;
   /** Called once when a process of the job first passes stuckAfter in D without progress. */
   onStuck?: (culprit: RunRecord['evidence'][number]) => void;

@@ -32,14 +32,14 @@ async function holding(script: string): Promise<ChildProcess> {
 
 const openFor = (file: string, flags: string): string => `fs.openSync(${JSON.stringify(file)}, ${flags})`;
 
-describe('BacklogPacer.holdsJobWrites on a real loop device', { skip: needsRoot('a loop device and /sys/class/bdi writes') }, () => {
+describe('BacklogPacer.holdsJob on a real loop device', { skip: needsRoot('a loop device and /sys/class/bdi writes') }, () => {
   let dev: ScratchLoop | undefined;
   before(() => {
     dev = scratchLoop('ioguard-pacer-');
   });
   after(() => dev?.cleanup());
 
-  /** What holdsJobWrites says of a job running `script` after a few of the pacer's looks; `io` stands for the supervisor's totals. */
+  /** What holdsJob says of a job running `script` after a few of the pacer's looks; `io` stands for the supervisor's totals. */
   type Held = { holds: boolean; bound: string[]; problems: string[] };
   async function heldFor(script: (mnt: string) => string, io?: { read: number; write: number }): Promise<Held> {
     const d = dev as ScratchLoop;
@@ -55,16 +55,16 @@ describe('BacklogPacer.holdsJobWrites on a real loop device', { skip: needsRoot(
     let holds: boolean;
     try {
       await pacer.start();
-      assert.equal(pacer.holdsJobWrites(), false, 'nothing written yet');
+      assert.equal(pacer.holdsJob(), false, 'nothing written yet');
       pacer.watch(pid, readPidStat(pid)?.starttime ?? 0, io && (() => io));
       // The first looks come every 50 ms; four of them, and the ledger's flock, fit in 400 ms.
       await sleep(400);
-      holds = pacer.holdsJobWrites();
+      holds = pacer.holdsJob();
     } finally {
       await pacer.stop();
       await killGroup(child);
     }
-    assert.equal(pacer.holdsJobWrites(), false, 'a stopped pacer holds nothing');
+    assert.equal(pacer.holdsJob(), false, 'a stopped pacer holds nothing');
     assert.deepEqual(d.setting(), d.original);
     return { holds, bound, problems };
   }

@@ -43,8 +43,8 @@ export const superviseStep: Step = {
       now,
       govern: o.govern,
       ...(state.lever ? { lever: state.lever } : {}),
-      // The governor leaves the pacing to the bound while it holds every write of the job.
-      ...(pacer ? { boundHolds: () => pacer.holdsJobWrites() } : {}),
+      // The governor leaves the pacing to the bound while it holds the job (BacklogPacer.holdsJob).
+      ...(pacer ? { boundHolds: () => pacer.holdsJob() } : {}),
       log: ctx.log,
       onStuck: (c) => {
         ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c });
