@@ -71,9 +71,8 @@ export function autoBacklogBytes(bytesPerSecond: number, waitMs: number, floor =
  */
 export function nextAutoBytes(current: number, bytesPerSecond: number, waitMs: number, queuedBytes?: number, ceiling = Infinity): number {
   const next = autoBacklogBytes(bytesPerSecond, waitMs);
-  const drained = (bytesPerSecond * waitMs) / 1000;
   let size: number;
-  if (queuedBytes !== undefined && queuedBytes <= current / 4) size = drained >= current / 2 ? 2 * Math.max(next, current) : Math.max(next, current);
+  if (queuedBytes !== undefined && queuedBytes <= current / 4) size = next >= current / 2 ? 2 * Math.max(next, current) : Math.max(next, current);
   else size = next > 2 * current ? 2 * next : next;
   return Math.min(size, Math.max(ceiling, MIN_AUTO_BACKLOG_BYTES));
 }
