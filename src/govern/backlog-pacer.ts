@@ -2,14 +2,14 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDiskstats } from '../proc/parse-diskstats.ts';
-import { parseVmstatWriteback, parseVmstatWritten } from '../proc/parse-vmstat.ts';
+import { parseVmstatWritten } from '../proc/parse-vmstat.ts';
 import { listGroupMembers } from '../proc/processes.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 import { readPageSize } from '../proc/system-counters.ts';
 import { boundBacklog, boundCeiling, type HeldBound, type HolderIdentity } from './backlog-bound.ts';
 import { bdisOfPath } from './bdi-limits.ts';
-import { DeviceRate, RecentMean, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
+import { DeviceRate, autoBacklogBytes, nextAutoBytes, worthResizing } from './device-rate.ts';
 import { ownLogFiles, writtenFilesByDevice } from './written-files.ts';
 
 export type BoundWhy = '--path' | 'named in the command' | 'the job writes there';
@@ -36,8 +36,7 @@ export interface BacklogPacerOptions {
   /** How often the job's files and the devices' rates are looked at (a tenth of it for the first ten looks). */
   intervalMs: number;
   onBound: (b: HeldBound, why: BoundWhy) => void;
-  /** `queuedBytes`: what the machine held under writeback over the last rate span, on average (a device that keeps up holds little). */
-  onResize: (b: HeldBound, from: number, bytesPerSecond: number, queuedBytes: number | undefined) => void;
+  onResize: (b: HeldBound, from: number, bytesPerSecond: number) => void;
   /** A guessed device let go early: the job did not write there. */
   onRelease: (b: HeldBound) => void;
   onProblem: (problem: string) => void;
@@ -92,9 +91,6 @@ export class BacklogPacer {
   /** The machine's page-cache writeback (/proc/vmstat nr_written), and its recent peak once measured. */
   private readonly buffered = new DeviceRate();
   private bufferedPeak: number | undefined;
-  /** The machine's pages under writeback (/proc/vmstat nr_writeback), bytes: the mean over the last rate span. */
-  private readonly underWriteback = new RecentMean();
-  private queuedBytes: number | undefined;
   private readonly pageSize: number;
   /** The job's storage reads and writes so far (the supervisor's samples), when the caller gives them. */
   private jobIo: (() => { read: number; write: number }) | undefined;
@@ -210,9 +206,9 @@ export class BacklogPacer {
     for (const b of this.bounds) {
       const rate = this.rateOf(b.device, rates);
       if (rate === undefined) continue;
-      const next = nextAutoBytes(b.asked, rate, this.o.waitMs, this.queuedBytes, boundCeiling(b.was));
+      const next = nextAutoBytes(b.asked, rate, this.o.waitMs);
       const from = b.bytes;
-      if (worthResizing(b.asked, next) && (await b.resize(next)) && worthResizing(from, b.bytes)) this.o.onResize(b, from, rate, this.queuedBytes);
+      if (worthResizing(b.asked, next) && (await b.resize(next)) && worthResizing(from, b.bytes)) this.o.onResize(b, from, rate);
     }
   }
 
@@ -302,11 +298,8 @@ export class BacklogPacer {
     }
     this.listed = listed;
     this.lastPeaks = peaks;
-    const vmstat = readProcFile(`${this.o.roots.procRoot}/vmstat`) ?? '';
-    const written = parseVmstatWritten(vmstat);
+    const written = parseVmstatWritten(readProcFile(`${this.o.roots.procRoot}/vmstat`) ?? '');
     if (written !== undefined) this.bufferedPeak = this.buffered.add(at, (written * this.pageSize) / 512, spanMs);
-    const writeback = parseVmstatWriteback(vmstat);
-    this.queuedBytes = writeback === undefined ? undefined : this.underWriteback.add(at, writeback * this.pageSize);
     return peaks;
   }
 }

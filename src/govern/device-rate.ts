@@ -57,43 +57,13 @@ export function autoBacklogBytes(bytesPerSecond: number, waitMs: number, floor =
 }
 
 /**
- * The next auto bound. `queuedBytes` is what the machine held under writeback on average (submitted to a
- * device, not yet written) over the last rate span, when known; `ceiling` caps the result.
- *
- * - The device keeps up (queued at most a quarter of the bound): the backlog waits in the page
- *   cache for the writer's turn, not at the device, so a foreground write finds no queue there.
- *   The bound then never shrinks, and doubles while the device drains half of it in the
- *   wait. The kernel's dirty throttling drains a small strict bound about once per 100 ms whatever
- *   the device's speed, so on a fast disk a size that only follows the rate never grows
- *   (bench/backlog/fast-device.sh, docs/governor.md "The auto bound").
- * - Otherwise the bound follows the rate; a device that drained more than twice the bound is held
- *   back by the bound, not by its own speed, and the size doubles on top.
+ * The next auto bound. A device that drained more than twice the bound in `waitMs` is held back
+ * by the bound, not by its own speed (a fast disk): the size doubles on top, so the job gets its
+ * speed back within a few ticks while the bound still tracks the device.
  */
-export function nextAutoBytes(current: number, bytesPerSecond: number, waitMs: number, queuedBytes?: number, ceiling = Infinity): number {
+export function nextAutoBytes(current: number, bytesPerSecond: number, waitMs: number): number {
   const next = autoBacklogBytes(bytesPerSecond, waitMs);
-  let size: number;
-  if (queuedBytes !== undefined && queuedBytes <= current / 4) size = next >= current / 2 ? 2 * Math.max(next, current) : Math.max(next, current);
-  else size = next > 2 * current ? 2 * next : next;
-  return Math.min(size, Math.max(ceiling, MIN_AUTO_BACKLOG_BYTES));
-}
-
-/**
- * The mean of a gauge's readings over the last `spanMs` (the pages under writeback): a device
- * that keeps up empties its queue between bursts, a saturated one holds it (docs/governor.md).
- */
-export class RecentMean {
-  private readings: Array<{ at: number; value: number }> = [];
-  private readonly spanMs: number;
-
-  constructor(spanMs = MIN_RATE_SPAN_MS) {
-    this.spanMs = spanMs;
-  }
-
-  add(at: number, value: number): number {
-    this.readings = this.readings.filter((r) => at - r.at < this.spanMs && r.at <= at);
-    this.readings.push({ at, value });
-    return this.readings.reduce((sum, r) => sum + r.value, 0) / this.readings.length;
-  }
+  return next > 2 * current ? 2 * next : next;
 }
 
 /** Resize only on a real change (a quarter either way): each resize is a ledger write and two sysfs writes. */

@@ -40,15 +40,6 @@ export function dirtyPercentOfThrottle(pages: DirtyPages): number {
  * Direct I/O never enters it, so its rate is the buffered writeback a dirty bound holds back.
  */
 export function parseVmstatWritten(text: string): number | undefined {
-  return vmstatCounter(text, 'nr_written');
-}
-
-/** `nr_writeback` of /proc/vmstat: pages submitted to a device and not yet written, now. */
-export function parseVmstatWriteback(text: string): number | undefined {
-  return vmstatCounter(text, 'nr_writeback');
-}
-
-function vmstatCounter(text: string, name: string): number | undefined {
-  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+  const m = /^nr_written (\d+)$/m.exec(text);
   return m ? Number(m[1]) : undefined;
 }

@@ -60,10 +60,9 @@ export const backlogBoundStep: Step = {
         const message = `backlog of ${b.device} held to ${formatBytes(b.bytes)} (strict_limit 1, max_bytes ${b.bytes}; ${why}); was ${describeLimits(b.was)}`;
         log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bytes: b.bytes, why, was: b.was });
       },
-      onResize: (b, from, rate, queued) => {
-        const underWriteback = queued === undefined ? '' : `; ${formatBytes(queued)} under writeback`;
-        const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (recent peak write rate ${formatBytes(rate)}/s: the device's, or the machine's page-cache writeback where lower${underWriteback})`;
-        log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, bytesPerSecond: Math.round(rate), ...(queued === undefined ? {} : { queuedBytes: queued }) });
+      onResize: (b, from, rate) => {
+        const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (recent peak write rate ${formatBytes(rate)}/s: the device's, or the machine's page-cache writeback where lower)`;
+        log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, bytesPerSecond: Math.round(rate) });
       },
       onRelease: (b) => log.log('info', 'backlog-released', `released the backlog bound on ${b.device}: the job has not written there`, { device: b.device }),
       onProblem: (problem) => log.log('info', 'backlog-bound', `backlog not bounded: ${problem}`, { ...fields, problem }),
