@@ -2,6 +2,7 @@ import type { ProcessSample } from './processes.ts';
 import { CLOCK_TICKS_PER_SECOND } from './processes.ts';
 import { readProcFile } from './read-file.ts';
 import type { ProcRoots } from './roots.ts';
+import { readPageSize } from './system-counters.ts';
 
 /** What a run cost, from /proc. */
 export interface RunUsage {
@@ -17,9 +18,6 @@ export interface RunUsage {
   /** The backlog bound (bytes) the run held on its device; absent when it held none. */
   boundBytes?: number;
 }
-
-// Page size: 4 KiB on x86-64 and on the usual arm64 kernels; reading it would cost an exec.
-const PAGE_BYTES = 4096;
 
 /** cutime + cstime (fields 16 and 17) of a /proc/PID/stat line: CPU of the waited-for children. */
 function parseChildrenCpuTicks(stat: string): number | undefined {
@@ -83,7 +81,7 @@ export class JobUsage {
     const { read, write } = this.ioTotals();
     return {
       cpuSeconds: cpu === null ? null : Math.round(cpu * 100) / 100,
-      peakRssBytes: this.sampled ? this.peakPages * PAGE_BYTES : null,
+      peakRssBytes: this.sampled ? this.peakPages * readPageSize(this.roots) : null,
       readBytes: this.io.size > 0 ? read : null,
       writeBytes: this.io.size > 0 ? write : null,
     };

@@ -9,6 +9,7 @@ import { parseFlags } from '../../src/cli/flag-table.ts';
 import { RUN_FLAGS } from '../../src/cli/run-flags.ts';
 import { runIoguard, sandbox, until } from '../helpers/cli.ts';
 import { withThrottledWriter } from '../probe/helpers/load.ts';
+import { scratchLoop, type ScratchLoop } from '../helpers/scratch-loop.ts';
 
 const b = sandbox();
 after(() => b.cleanup());
@@ -85,6 +86,30 @@ describe('the governor (pauses the job under sustained pressure while it runs)',
       assert.equal(r.exitCode, 0);
       assert.equal(eventsOf('ungoverned', 'paused').length, 0);
     });
+  });
+});
+
+describe('the governor and the backlog bound in one run', () => {
+  let dev: ScratchLoop | undefined;
+  after(() => dev?.cleanup());
+
+  it('leaves a buffered writer the bound holds to its bound under the same pressure: one pause-left-to-bound, no pause', { ...root, timeout: 120_000 }, async () => {
+    dev = scratchLoop('ioguard-governor-bound-');
+    const out = join(dev.mnt, 'bounded.out');
+    // The job writes its own file through a descriptor it holds open, on a device the run bounds.
+    const job = ['sh', '-c', 'exec 3>>"$0"; i=1; while [ $i -le 24 ]; do echo $i >&3; i=$((i+1)); sleep 0.25; done', out];
+    await withWriter(async () => {
+      // Let the pressure build first, so the governor would trip at once.
+      await new Promise((r) => setTimeout(r, 2000));
+      const r = await runCommand(job, { ...base('bound-holds'), govern: { ...GOVERN, boundBacklog: 'auto', maxPauseMs: 60_000 } });
+      assert.equal(r.exitCode, 0);
+    });
+    assert.equal(readFileSync(out, 'utf8'), expected(24));
+    const bound = eventsOf('bound-holds', 'backlog-bound').filter((e) => e.device === dev?.majMin);
+    assert.ok(bound.length > 0, 'the job\'s device was bounded');
+    assert.equal(eventsOf('bound-holds', 'paused').length, 0, 'never paused');
+    assert.equal(eventsOf('bound-holds', 'pause-left-to-bound').length, 1, JSON.stringify(b.events().filter((e) => e.job === 'bound-holds').map((e) => e.event)));
+    assert.deepEqual(dev.setting(), dev.original, 'the bound was restored');
   });
 });
 
