@@ -7,7 +7,7 @@
 #   ARM = BOUND:PROBE[:cg][:JOB]  BOUND 16m|1m|256k|64k (the device's max_bytes during the arm)
 #   PROBE pwrite|open|trunc|append|direct (probe.c)
 #   cg: the probe in a child blkio cgroup (outside the rule)
-#   JOB dd (default) | psi | backlog (dd under duty.py's duty-cycled freeze, the prototype that lost)
+#   JOB dd (default) | idle (no job, 8 s: the probe's floor on this device) | psi | backlog (dd under duty.py's duty-cycled freeze, the prototype that lost)
 #       | ig (dd under `ioguard run` with its defaults; IG_ARGS adds flags, e.g. IG_ARGS="--path MNT --bound-backlog 1M", MNT is the mount point)
 # Restores the throttle rule, the device's bdi settings and removes what it made, also on ^C.
 set -euo pipefail
@@ -60,6 +60,7 @@ arm() {
   local dd=(dd if=/dev/zero of="$mnt/job" bs=1M count=64 conv=fsync status=none)
   case $job in
     dd) "${dd[@]}" ;;
+    idle) sleep 8 ;;
     psi|backlog) MODE=$job python3 "$here/duty.py" -- "${dd[@]}" ;;
     ig) node "${IOGUARD_BIN:-$here/../../bin/ioguard.js}" run --name small-case --lock-dir "$S/locks" ${IG_ARGS//MNT/$mnt} -- "${dd[@]}" ;;
   esac

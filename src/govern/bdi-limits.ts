@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolvePathDevices } from '../proc/path-devices.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
@@ -51,6 +51,8 @@ const MAX_CHAIN = 8;
 export interface PathProblem {
   problem: string;
   fsType?: string;
+  /** overlay: the folder of its upper layer, whose filesystem holds what is written through it. */
+  upperDir?: string;
 }
 
 /** A loop device's backing file when the loop writes through the page cache (direct I/O off). */
@@ -76,20 +78,31 @@ function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
     } catch {}
   }
   const majMin = candidates.find((c) => readBdiLimits(c, roots.sysRoot) !== undefined);
-  return majMin ?? { problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})`, ...(found.fsType ? { fsType: found.fsType } : {}) };
+  if (majMin !== undefined) return majMin;
+  return {
+    problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})`,
+    ...(found.fsType ? { fsType: found.fsType } : {}),
+    ...(found.upperDir !== undefined ? { upperDir: found.upperDir } : {}),
+  };
 }
 
 /**
  * The bdis that hold a path's backlog: its filesystem's, and, where that is a loop device writing
  * through the page cache (direct I/O off), the backing file's filesystem's too, and so on down:
  * those pages queue at the lower device. A loop with direct I/O, dm and md add no page cache of
- * their own. A `problem` says why a path has none (tmpfs and overlay have no writeback of their own).
+ * their own. overlay has no writeback of its own: what is written through it is the upper layer's
+ * file, so the chain goes on at `upperdir`. A `problem` says why a path has none (tmpfs; an
+ * overlay whose upper layer this mount namespace cannot see, as inside a container).
  */
 export function bdisOfPath(path: string, roots: ProcRoots): string[] | PathProblem {
   const out: string[] = [];
   let next: string | undefined = path;
-  while (next !== undefined && out.length < MAX_CHAIN) {
+  for (let hops = 0; next !== undefined && out.length < MAX_CHAIN && hops < 2 * MAX_CHAIN; hops++) {
     const bdi = bdiOfOne(next, roots);
+    if (typeof bdi !== 'string' && bdi.upperDir !== undefined && out.length === 0 && existsSync(bdi.upperDir)) {
+      next = bdi.upperDir;
+      continue;
+    }
     if (typeof bdi !== 'string') return out.length > 0 ? out : bdi;
     if (out.includes(bdi)) break;
     out.push(bdi);

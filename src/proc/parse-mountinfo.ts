@@ -44,3 +44,14 @@ export function parseMountinfo(text: string): MountEntry[] {
   }
   return mounts;
 }
+
+/**
+ * One option of a mountinfo options field (`upperdir` of overlay's super options), with the
+ * kernel's escapes undone: seq_show_option escapes `,` `=` and blanks in a value as octal.
+ */
+export function mountOption(options: string, name: string): string | undefined {
+  for (const option of options.split(',')) {
+    if (option.startsWith(`${name}=`)) return unescapeMountField(option.slice(name.length + 1));
+  }
+  return undefined;
+}

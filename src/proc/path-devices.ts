@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { findMount, readMounts } from './mounts.ts';
+import { mountOption } from './parse-mountinfo.ts';
 import { readProcFile } from './read-file.ts';
 import type { ProcRoots } from './roots.ts';
 
@@ -18,6 +19,8 @@ export interface PathDevices {
   disks: string[];
   /** One line per route, e.g. `loop0p1 → loop0 → /srv/img → vda`. */
   routes: string[];
+  /** overlay: the folder of its upper layer (`upperdir`), where what is written through it lands. */
+  upperDir?: string;
 }
 
 /** Linux dev_t: 12 bits of major and 20 of minor, split as glibc's gnu_dev_major/minor do. */
@@ -89,6 +92,8 @@ export function resolvePathDevices(path: string, roots: ProcRoots): PathDevices 
     disks: [],
     routes: [],
   };
+  const upperDir = mount?.fsType === 'overlay' ? mountOption(mount.superOptions, 'upperdir') : undefined;
+  if (upperDir !== undefined) result.upperDir = upperDir;
   if (major === 0) return result;
   const out = { disks: new Set<string>(), routes: [] as string[] };
   walk(`${major}:${minor}`, roots.sysRoot, [], 0, out);

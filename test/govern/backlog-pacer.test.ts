@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BacklogPacer } from '../../src/govern/backlog-pacer.ts';
+import { bdisOfPath } from '../../src/govern/bdi-limits.ts';
 import { readPidStat } from '../../src/proc/processes.ts';
 import { parseDiskstats } from '../../src/proc/parse-diskstats.ts';
 import { needsRoot } from '../helpers/root.ts';
@@ -30,6 +31,7 @@ async function holding(script: string): Promise<ChildProcess> {
   return child;
 }
 
+const ROOTS = { procRoot: '/proc', sysRoot: '/sys' };
 const openFor = (file: string, flags: string): string => `fs.openSync(${JSON.stringify(file)}, ${flags})`;
 
 describe('BacklogPacer.holdsJob on a real loop device', { skip: needsRoot('a loop device and /sys/class/bdi writes') }, () => {
@@ -93,6 +95,28 @@ describe('BacklogPacer.holdsJob on a real loop device', { skip: needsRoot('a loo
     const script = (mnt: string): string => openFor(join(mnt, 'archive'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT');
     assert.equal((await heldFor(script, { read: 1 << 30, write: 100 << 20 })).holds, false);
     assert.equal((await heldFor(script, { read: 150 << 20, write: 100 << 20 })).holds, true, 'a copy reads what it writes');
+  });
+
+  it('a job writing through an overlay whose upper layer is on the device: that device is bounded and the bound holds', async () => {
+    const d = dev as ScratchLoop;
+    const merged = join(d.dir, 'merged');
+    for (const layer of ['low', 'up', 'work']) mkdirSync(join(d.mnt, layer), { recursive: true });
+    mkdirSync(merged, { recursive: true });
+    const layers = `lowerdir=${join(d.mnt, 'low')},upperdir=${join(d.mnt, 'up')},workdir=${join(d.mnt, 'work')}`;
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', layers, merged]);
+    try {
+      assert.deepEqual(bdisOfPath(merged, ROOTS), [d.majMin]);
+      const r = await heldFor(() => openFor(join(merged, 'through-overlay'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT'));
+      assert.deepEqual(r.bound, [d.majMin]);
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.holds, true);
+      // An upper layer this mount namespace cannot see (an overlay made outside a container): no bound, said why.
+      renameSync(join(d.mnt, 'up'), join(d.mnt, 'up-elsewhere'));
+      const hidden = bdisOfPath(merged, ROOTS);
+      assert.ok(!Array.isArray(hidden) && hidden.fsType === 'overlay', JSON.stringify(hidden));
+    } finally {
+      execFileSync('umount', [merged]);
+    }
   });
 
   it('sizes the bound by the page-cache writeback when another process\'s direct I/O fills the device', { timeout: 60_000 }, async (t) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findMount } from '../../src/proc/mounts.ts';
 import { parseCpuinfoCount, parseLoadavg } from '../../src/proc/parse-loadavg.ts';
-import { parseMountinfo, unescapeMountField } from '../../src/proc/parse-mountinfo.ts';
+import { mountOption, parseMountinfo, unescapeMountField } from '../../src/proc/parse-mountinfo.ts';
 import { dirtyPercentOfThrottle, parseVmstatDirty, parseVmstatWritten, throttlePointPages } from '../../src/proc/parse-vmstat.ts';
 import { fixture } from './helpers/fixtures.ts';
 
@@ -57,6 +57,15 @@ test('the mount of a path is the deepest mount point above it with the same devi
 test('a btrfs path whose anonymous device is not in mountinfo gets the deepest mount above it', () => {
   const mounts = parseMountinfo(fixture('mountinfo/mountinfo-escapes'));
   assert.equal(findMount(mounts, '/data/db', 0, 99)?.fsType, 'btrfs');
+});
+
+test('overlay\'s upper layer is read from its super options, escapes undone; other options and filesystems have none', () => {
+  const mounts = parseMountinfo(fixture('mountinfo/mountinfo-overlay'));
+  assert.equal(mountOption(mounts[1]?.superOptions ?? '', 'upperdir'), '/var/tmp/ovl.xUp5NK/up per');
+  assert.equal(mountOption(mounts[2]?.superOptions ?? '', 'upperdir'), '/var/lib/docker/overlay2/3f1c/diff');
+  assert.equal(mountOption(mounts[2]?.superOptions ?? '', 'workdir'), '/var/lib/docker/overlay2/3f1c/work');
+  assert.equal(mountOption(mounts[0]?.superOptions ?? '', 'upperdir'), undefined);
+  assert.equal(mountOption('rw,xupperdir=/x', 'upperdir'), undefined);
 });
 
 test('mountinfo of this machine parses every line', () => {
