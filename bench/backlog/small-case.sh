@@ -63,6 +63,7 @@ arm() {
     idle) sleep 8 ;;
     psi|backlog) MODE=$job python3 "$here/duty.py" -- "${dd[@]}" ;;
     ig) node "${IOGUARD_BIN:-$here/../../bin/ioguard.js}" run --name small-case --lock-dir "$S/locks" ${IG_ARGS//MNT/$mnt} -- "${dd[@]}" ;;
+    *) echo "unknown job $job" >&2; exit 2 ;;
   esac
   t1=$(date +%s.%N)
   sleep 1; kill "$pp"; wait "$pp" || true; pp=

@@ -103,7 +103,7 @@ export class BacklogPacer {
   private readonly written = new Set<string>();
   /** The job was seen writing with O_DIRECT: data that never enters the backlog a bound holds. */
   private directSeen = false;
-  /** The job was seen writing where no bound reaches: a block device itself, overlay, a filesystem without a writeback device of its own. */
+  /** The job was seen writing where no bound reaches: a block device itself, an overlay whose upper layer is out of sight, a filesystem without a writeback device of its own. */
   private unboundedSeen = false;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -121,7 +121,7 @@ export class BacklogPacer {
   /**
    * Does a bound hold the job's I/O? True once the job holds files open for writing, every device
    * under them is bounded below the global dirty limit, none of them is written with O_DIRECT, on
-   * a raw block device or where no bound reaches (overlay), and the job reads no more than twice
+   * a raw block device or where no bound reaches (an overlay whose upper layer is out of sight), and the job reads no more than twice
    * what it writes (a bound holds writes only: `tar czf` harms by reading). The governor then
    * leaves the pacing to the bound (src/govern/governor.ts).
    */
@@ -235,7 +235,7 @@ export class BacklogPacer {
         const gone = /ENOENT/.test(bdis.problem);
         if (gone) settled = false;
         else if (why !== 'named in the command') this.problem(bdis.problem.replace(/^\/proc\/\d+\/fd\/\d+/, 'a file the job writes'));
-        // Memory-backed filesystems queue nothing on a disk; anything else (overlay) the bound cannot reach.
+        // Memory-backed filesystems queue nothing on a disk; anything else (an overlay whose upper layer is out of sight) the bound cannot reach.
         if (why === 'the job writes there' && !gone && !MEMORY_FILESYSTEMS.has(bdis.fsType ?? '')) this.unboundedSeen = true;
         continue;
       }

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolvePathDevices } from '../proc/path-devices.ts';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { resolvePathDevices, type PathDevices } from '../proc/path-devices.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 
@@ -51,8 +52,8 @@ const MAX_CHAIN = 8;
 export interface PathProblem {
   problem: string;
   fsType?: string;
-  /** overlay: the folder of its upper layer, whose filesystem holds what is written through it. */
-  upperDir?: string;
+  /** overlay: where what is written to the path lands in its upper layer, when this mount namespace sees that layer. */
+  upper?: string;
 }
 
 /** A loop device's backing file when the loop writes through the page cache (direct I/O off). */
@@ -60,6 +61,23 @@ function bufferedBacking(majMin: string, sysRoot: string): string | undefined {
   const dir = `${sysRoot}/dev/block/${majMin}/loop`;
   if (readProcFile(`${dir}/dio`)?.trim() !== '0') return undefined;
   return readProcFile(`${dir}/backing_file`)?.trim() || undefined;
+}
+
+/**
+ * overlay's upper layer as this mount namespace sees it, or undefined. The kernel shows `upperdir`
+ * as the mounter gave it, so from inside a container it names a folder of the host: it must be an
+ * absolute path that exists, and a regular file being written, which overlay has always copied up,
+ * must be there.
+ */
+function visibleUpper(found: PathDevices): { upper: string } | undefined {
+  const { upperDir, upperPath } = found;
+  if (upperDir === undefined || upperPath === undefined || !isAbsolute(upperDir) || !existsSync(upperDir)) return undefined;
+  let isFile = false;
+  try {
+    isFile = statSync(found.path).isFile();
+  } catch {}
+  if (existsSync(upperPath)) return { upper: upperPath };
+  return isFile ? undefined : { upper: upperDir };
 }
 
 /** The bdi of one path's filesystem: its whole disk (a partition shares its disk's bdi), or its own anonymous device (NFS, FUSE). */
@@ -82,7 +100,7 @@ function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
   return {
     problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})`,
     ...(found.fsType ? { fsType: found.fsType } : {}),
-    ...(found.upperDir !== undefined ? { upperDir: found.upperDir } : {}),
+    ...(visibleUpper(found) ?? {}),
   };
 }
 
@@ -97,11 +115,12 @@ function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
 export function bdisOfPath(path: string, roots: ProcRoots): string[] | PathProblem {
   const out: string[] = [];
   let next: string | undefined = path;
-  for (let hops = 0; next !== undefined && out.length < MAX_CHAIN && hops < 2 * MAX_CHAIN; hops++) {
-    const bdi = bdiOfOne(next, roots);
-    if (typeof bdi !== 'string' && bdi.upperDir !== undefined && out.length === 0 && existsSync(bdi.upperDir)) {
-      next = bdi.upperDir;
-      continue;
+  while (next !== undefined && out.length < MAX_CHAIN) {
+    let bdi = bdiOfOne(next, roots);
+    if (typeof bdi !== 'string' && bdi.upper !== undefined) {
+      // One step into the upper layer; an upper layer on another overlay counts as out of sight.
+      const below = bdiOfOne(bdi.upper, roots);
+      if (typeof below === 'string' || below.fsType !== 'overlay') bdi = below;
     }
     if (typeof bdi !== 'string') return out.length > 0 ? out : bdi;
     if (out.includes(bdi)) break;

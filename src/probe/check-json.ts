@@ -13,7 +13,8 @@ import type { ProbeSnapshot } from './types.ts';
  * - `disks[]`: {name, major, minor, partition, utilPercent, readsPerSec, writesPerSec,
  *   readKBPerSec, writeKBPerSec, awaitMs, readAwaitMs, writeAwaitMs, queueSize,
  *   inFlightReads|null, inFlightWrites|null, backsPath}
- * - `path`: null or {path, checkedPath, dev, fsType, mountPoint, source, blockDevice, disks[], routes[]}
+ * - `path`: null or {path, checkedPath, dev, fsType, mountPoint, source, blockDevice, disks[], routes[],
+ *   upperDir|null (overlay's upper layer)}
  * - `space`: null or {totalBytes, availableBytes, freePercent, totalInodes, freeInodes, freeInodesPercent|null}
  * - `dirty`: null or {dirtyPages, writebackPages, thresholdPages, backgroundThresholdPages,
  *   throttlePointPages, percentOfThrottle, pageSizeBytes}
@@ -50,6 +51,7 @@ export function toCheckJson(snapshot: ProbeSnapshot, verdict: Verdict): Record<s
       ? {
         path: path.path, checkedPath: path.checkedPath, dev: path.dev, fsType: path.fsType ?? null, mountPoint: path.mountPoint ?? null,
         source: path.source ?? null, blockDevice: path.blockDevice, disks: [...path.disks], routes: [...path.routes],
+        upperDir: path.upperDir ?? null,
       }
       : null,
     space: space

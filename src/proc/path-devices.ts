@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { findMount, readMounts } from './mounts.ts';
-import { mountOption } from './parse-mountinfo.ts';
+import { mountOption, type MountEntry } from './parse-mountinfo.ts';
 import { readProcFile } from './read-file.ts';
 import type { ProcRoots } from './roots.ts';
 
@@ -21,6 +21,8 @@ export interface PathDevices {
   routes: string[];
   /** overlay: the folder of its upper layer (`upperdir`), where what is written through it lands. */
   upperDir?: string;
+  /** overlay: where the path is (or would be, once copied up) in the upper layer. */
+  upperPath?: string;
 }
 
 /** Linux dev_t: 12 bits of major and 20 of minor, split as glibc's gnu_dev_major/minor do. */
@@ -77,6 +79,18 @@ function walk(majMin: string, sysRoot: string, trail: string[], depth: number, o
   }
 }
 
+/**
+ * overlay's upper layer and where `real` is in it. The kernel shows `upperdir` as the mounter gave
+ * it: mountinfo's octal escapes are undone by mountOption, overlay's own backslash escapes
+ * (`\,` for a comma in a folder name) here.
+ */
+function overlayUpper(mount: MountEntry, real: string): { upperDir: string; upperPath: string } | undefined {
+  const raw = mountOption(mount.superOptions, 'upperdir');
+  if (raw === undefined) return undefined;
+  const upperDir = raw.replace(/\\(.)/g, '$1');
+  return { upperDir, upperPath: join(upperDir, mount.root, relative(mount.mountPoint, real)) };
+}
+
 /** Resolve a path to its filesystem and the whole block devices under it (partition → disk, dm/md → slaves, loop → backing file). */
 export function resolvePathDevices(path: string, roots: ProcRoots): PathDevices {
   const { major, minor } = splitDev(statSync(path, { bigint: true }).dev);
@@ -92,8 +106,8 @@ export function resolvePathDevices(path: string, roots: ProcRoots): PathDevices 
     disks: [],
     routes: [],
   };
-  const upperDir = mount?.fsType === 'overlay' ? mountOption(mount.superOptions, 'upperdir') : undefined;
-  if (upperDir !== undefined) result.upperDir = upperDir;
+  const upper = mount?.fsType === 'overlay' ? overlayUpper(mount, real) : undefined;
+  if (upper !== undefined) Object.assign(result, upper);
   if (major === 0) return result;
   const out = { disks: new Set<string>(), routes: [] as string[] };
   walk(`${major}:${minor}`, roots.sysRoot, [], 0, out);

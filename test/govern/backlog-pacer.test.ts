@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -100,22 +100,32 @@ describe('BacklogPacer.holdsJob on a real loop device', { skip: needsRoot('a loo
   it('a job writing through an overlay whose upper layer is on the device: that device is bounded and the bound holds', async () => {
     const d = dev as ScratchLoop;
     const merged = join(d.dir, 'merged');
-    for (const layer of ['low', 'up', 'work']) mkdirSync(join(d.mnt, layer), { recursive: true });
-    mkdirSync(merged, { recursive: true });
-    const layers = `lowerdir=${join(d.mnt, 'low')},upperdir=${join(d.mnt, 'up')},workdir=${join(d.mnt, 'work')}`;
-    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', layers, merged]);
+    // A comma in the upper folder's name: escaped by overlay (`\,`) and again by mountinfo (`\134\054`).
+    const [low, up, work] = ['low', 'up per,x', 'work'].map((layer) => join(d.mnt, layer)) as [string, string, string];
+    for (const layer of [low, up, work, merged]) mkdirSync(layer, { recursive: true });
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${low},upperdir=${up.replace(',', '\\,')},workdir=${work}`, merged]);
     try {
       assert.deepEqual(bdisOfPath(merged, ROOTS), [d.majMin]);
       const r = await heldFor(() => openFor(join(merged, 'through-overlay'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT'));
       assert.deepEqual(r.bound, [d.majMin]);
       assert.deepEqual(r.problems, []);
       assert.equal(r.holds, true);
-      // An upper layer this mount namespace cannot see (an overlay made outside a container): no bound, said why.
-      renameSync(join(d.mnt, 'up'), join(d.mnt, 'up-elsewhere'));
-      const hidden = bdisOfPath(merged, ROOTS);
-      assert.ok(!Array.isArray(hidden) && hidden.fsType === 'overlay', JSON.stringify(hidden));
+      // Seen from a mount namespace where the upper folder is not (a container): no bound, and the reason.
+      const elsewhere = mkdtempSync(join(d.dir, 'proc-'));
+      mkdirSync(join(elsewhere, 'self'));
+      const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((line) => (line.includes(` ${merged} `) ? line.replace(/upperdir=[^,]*/, 'upperdir=/var/lib/docker/overlay2/gone/diff') : line))
+        .join('\n');
+      writeFileSync(join(elsewhere, 'self', 'mountinfo'), mountinfo);
+      const hidden = bdisOfPath(join(merged, 'through-overlay'), { procRoot: elsewhere, sysRoot: '/sys' });
+      assert.ok(!Array.isArray(hidden) && hidden.fsType === 'overlay' && hidden.upper === undefined, JSON.stringify(hidden));
     } finally {
-      execFileSync('umount', [merged]);
+      try {
+        execFileSync('umount', [merged]);
+      } catch {
+        execFileSync('umount', ['-l', merged]);
+      }
     }
   });
 

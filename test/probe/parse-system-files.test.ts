@@ -61,7 +61,9 @@ test('a btrfs path whose anonymous device is not in mountinfo gets the deepest m
 
 test('overlay\'s upper layer is read from its super options, escapes undone; other options and filesystems have none', () => {
   const mounts = parseMountinfo(fixture('mountinfo/mountinfo-overlay'));
-  assert.equal(mountOption(mounts[1]?.superOptions ?? '', 'upperdir'), '/var/tmp/ovl.xUp5NK/up per');
+  // Captured from a mount with upperdir=.../up per\,x: mountinfo's octal escapes are undone here, overlay's own `\,` by path-devices.
+  assert.equal(mountOption(mounts[1]?.superOptions ?? '', 'upperdir'), '/var/tmp/ovl.xUp5NK/up per\\,x');
+  assert.equal(mountOption(mounts[3]?.superOptions ?? '', 'upperdir'), '/srv/upper', 'new mount API: lowerdir+=, volatile');
   assert.equal(mountOption(mounts[2]?.superOptions ?? '', 'upperdir'), '/var/lib/docker/overlay2/3f1c/diff');
   assert.equal(mountOption(mounts[2]?.superOptions ?? '', 'workdir'), '/var/lib/docker/overlay2/3f1c/work');
   assert.equal(mountOption(mounts[0]?.superOptions ?? '', 'upperdir'), undefined);
