@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
-import { resolvePathDevices, type PathDevices } from '../proc/path-devices.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolvePathDevices } from '../proc/path-devices.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 
@@ -63,23 +62,6 @@ function bufferedBacking(majMin: string, sysRoot: string): string | undefined {
   return readProcFile(`${dir}/backing_file`)?.trim() || undefined;
 }
 
-/**
- * overlay's upper layer as this mount namespace sees it, or undefined. The kernel shows `upperdir`
- * as the mounter gave it, so from inside a container it names a folder of the host: it must be an
- * absolute path that exists, and a regular file being written, which overlay has always copied up,
- * must be there.
- */
-function visibleUpper(found: PathDevices): { upper: string } | undefined {
-  const { upperDir, upperPath } = found;
-  if (upperDir === undefined || upperPath === undefined || !isAbsolute(upperDir) || !existsSync(upperDir)) return undefined;
-  let isFile = false;
-  try {
-    isFile = statSync(found.path).isFile();
-  } catch {}
-  if (existsSync(upperPath)) return { upper: upperPath };
-  return isFile ? undefined : { upper: upperDir };
-}
-
 /** The bdi of one path's filesystem: its whole disk (a partition shares its disk's bdi), or its own anonymous device (NFS, FUSE). */
 function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
   let found;
@@ -100,7 +82,7 @@ function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
   return {
     problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})`,
     ...(found.fsType ? { fsType: found.fsType } : {}),
-    ...(visibleUpper(found) ?? {}),
+    ...(found.upperPath !== undefined ? { upper: found.upperPath } : {}),
   };
 }
 

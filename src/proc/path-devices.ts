@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { findMount, readMounts } from './mounts.ts';
 import { mountOption, type MountEntry } from './parse-mountinfo.ts';
 import { readProcFile } from './read-file.ts';
@@ -15,13 +15,13 @@ export interface PathDevices {
   source: string | undefined;
   /** False for tmpfs, NFS, FUSE, overlay, btrfs subvolumes (major 0): a normal answer, PSI is the guide there. */
   blockDevice: boolean;
-  /** Whole devices on the way down (dm-0, md0, loop0, sda...), as named in /proc/diskstats. */
+  /** Whole devices on the way down (dm-0, md0, loop0, sda...), as named in /proc/diskstats; for overlay, its upper layer's. */
   disks: string[];
   /** One line per route, e.g. `loop0p1 → loop0 → /srv/img → vda`. */
   routes: string[];
   /** overlay: the folder of its upper layer (`upperdir`), where what is written through it lands. */
   upperDir?: string;
-  /** overlay: where the path is (or would be, once copied up) in the upper layer. */
+  /** overlay: where the path is in the upper layer (its folder when not copied up yet); both only when this namespace sees the layer. */
   upperPath?: string;
 }
 
@@ -80,20 +80,27 @@ function walk(majMin: string, sysRoot: string, trail: string[], depth: number, o
 }
 
 /**
- * overlay's upper layer and where `real` is in it. The kernel shows `upperdir` as the mounter gave
- * it: mountinfo's octal escapes are undone by mountOption, overlay's own backslash escapes
- * (`\,` for a comma in a folder name) here.
+ * overlay's upper layer, and where `real` is (or would be, once copied up) in it, when this mount
+ * namespace sees it. The kernel shows `upperdir` as the mounter gave it: mountinfo's octal escapes
+ * are undone by mountOption, overlay's own backslash escapes (`\,` for a comma) here. From inside
+ * a container it names a folder of the host, so it counts only as an absolute folder that exists,
+ * in which a regular file (which overlay has always copied up before it is written) is found.
  */
-function overlayUpper(mount: MountEntry, real: string): { upperDir: string; upperPath: string } | undefined {
+function overlayUpper(mount: MountEntry, real: string, isFile: boolean): { upperDir: string; upperPath: string } | undefined {
   const raw = mountOption(mount.superOptions, 'upperdir');
   if (raw === undefined) return undefined;
   const upperDir = raw.replace(/\\(.)/g, '$1');
-  return { upperDir, upperPath: join(upperDir, mount.root, relative(mount.mountPoint, real)) };
+  if (!isAbsolute(upperDir) || !existsSync(upperDir)) return undefined;
+  const inside = join(mount.root, relative(mount.mountPoint, real));
+  const inUpper = inside === '/' ? upperDir : join(upperDir, inside);
+  if (existsSync(inUpper)) return { upperDir, upperPath: inUpper };
+  return isFile ? undefined : { upperDir, upperPath: upperDir };
 }
 
 /** Resolve a path to its filesystem and the whole block devices under it (partition → disk, dm/md → slaves, loop → backing file). */
 export function resolvePathDevices(path: string, roots: ProcRoots): PathDevices {
-  const { major, minor } = splitDev(statSync(path, { bigint: true }).dev);
+  const stat = statSync(path, { bigint: true });
+  const { major, minor } = splitDev(stat.dev);
   const real = realpathSync(path);
   const mount = findMount(readMounts(roots), real, major, minor);
   const result: PathDevices = {
@@ -106,11 +113,17 @@ export function resolvePathDevices(path: string, roots: ProcRoots): PathDevices 
     disks: [],
     routes: [],
   };
-  const upper = mount?.fsType === 'overlay' ? overlayUpper(mount, real) : undefined;
-  if (upper !== undefined) Object.assign(result, upper);
-  if (major === 0) return result;
+  const upper = mount?.fsType === 'overlay' ? overlayUpper(mount, real, stat.isFile()) : undefined;
   const out = { disks: new Set<string>(), routes: [] as string[] };
-  walk(`${major}:${minor}`, roots.sysRoot, [], 0, out);
+  if (upper !== undefined) {
+    Object.assign(result, upper);
+    // What is written through overlay is written in its upper layer: its disks are the path's.
+    const below = statSync(upper.upperPath, { bigint: true, throwIfNoEntry: false });
+    const { major: upperMajor, minor: upperMinor } = below ? splitDev(below.dev) : { major: 0, minor: 0 };
+    if (upperMajor !== 0) walk(`${upperMajor}:${upperMinor}`, roots.sysRoot, [`overlay upper ${upper.upperDir}`], 0, out);
+  } else if (major !== 0) {
+    walk(`${major}:${minor}`, roots.sysRoot, [], 0, out);
+  }
   result.disks = [...out.disks];
   result.routes = out.routes;
   return result;

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BacklogPacer } from '../../src/govern/backlog-pacer.ts';
 import { bdisOfPath } from '../../src/govern/bdi-limits.ts';
 import { readPidStat } from '../../src/proc/processes.ts';
+import { resolvePathDevices } from '../../src/proc/path-devices.ts';
 import { parseDiskstats } from '../../src/proc/parse-diskstats.ts';
 import { needsRoot } from '../helpers/root.ts';
 import { exclusiveLoad } from '../probe/helpers/load.ts';
@@ -106,6 +107,10 @@ describe('BacklogPacer.holdsJob on a real loop device', { skip: needsRoot('a loo
     execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${low},upperdir=${up.replace(',', '\\,')},workdir=${work}`, merged]);
     try {
       assert.deepEqual(bdisOfPath(merged, ROOTS), [d.majMin]);
+      // check --path and the pressure gate see the same disk.
+      const found = resolvePathDevices(merged, ROOTS);
+      assert.deepEqual(found.disks, [basename(d.loop)]);
+      assert.equal(found.routes[0], `overlay upper ${up} → ${basename(d.loop)}`);
       const r = await heldFor(() => openFor(join(merged, 'through-overlay'), 'fs.constants.O_WRONLY | fs.constants.O_CREAT'));
       assert.deepEqual(r.bound, [d.majMin]);
       assert.deepEqual(r.problems, []);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -114,4 +114,46 @@ test('a loop-mounted filesystem resolves to the loop device and the disk under i
     if (loop) execFileSync('losetup', ['-d', loop]);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/**
+ * overlay on a fixture /proc: a mountinfo that says an overlay is mounted on a scratch folder, its
+ * upper layer another scratch folder on the same real filesystem, which the fixture sysfs calls dm-0.
+ */
+function overlayFixture(upperdir: string): { proc: string; merged: string; upper: string } {
+  const base = realpathSync(mkdtempSync(join(root, 'ovl-')));
+  const merged = join(base, 'merged');
+  const upper = join(base, 'up,per');
+  mkdirSync(merged);
+  mkdirSync(upper);
+  writeFileSync(join(merged, 'written'), 'x');
+  writeFileSync(join(upper, 'written'), 'x');
+  writeFileSync(join(merged, 'not-copied-up'), 'x');
+  const proc = join(base, 'proc');
+  mkdirSync(join(proc, 'self'), { recursive: true });
+  const option = upperdir.replace('UPPER', join(base, 'up\\134\\054per'));
+  writeFileSync(join(proc, 'self', 'mountinfo'), `26 1 8:99 / / rw - ext4 /dev/sdz rw\n47 26 0:39 / ${merged} rw - overlay overlay rw,lowerdir=${base}/low,upperdir=${option},workdir=${base}/work\n`);
+  return { proc, merged, upper };
+}
+
+test('overlay: a written file copied up to a visible upper layer resolves to that layer\'s disks, escapes undone', () => {
+  const o = overlayFixture('UPPER');
+  const roots = { procRoot: o.proc, sysRoot: join(root, 'sys') };
+  const found = resolvePathDevices(join(o.merged, 'written'), roots);
+  assert.equal(found.fsType, 'overlay');
+  assert.equal(found.upperDir, o.upper, 'mountinfo\'s \\134\\054 and overlay\'s own \\, undone');
+  assert.equal(found.upperPath, join(o.upper, 'written'));
+  assert.deepEqual(found.disks.sort(), ['dm-0', 'sda', 'sdb']);
+  assert.deepEqual(found.routes.sort(), [`overlay upper ${o.upper} → dm-0 → sda2 → sda`, `overlay upper ${o.upper} → dm-0 → sdb`]);
+  assert.equal(resolvePathDevices(o.merged, roots).upperPath, o.upper, 'a folder not copied up yet: the upper folder itself');
+});
+
+test('overlay: an upper layer this namespace cannot vouch for is left out', () => {
+  const roots = (o: { proc: string }) => ({ procRoot: o.proc, sysRoot: join(root, 'sys') });
+  const copied = overlayFixture('UPPER');
+  assert.equal(resolvePathDevices(join(copied.merged, 'not-copied-up'), roots(copied)).upperDir, undefined, 'a written file missing from it: another namespace\'s folder');
+  const relative = overlayFixture('up');
+  assert.equal(resolvePathDevices(join(relative.merged, 'written'), roots(relative)).upperDir, undefined, 'a relative upperdir');
+  const gone = overlayFixture('/var/lib/docker/overlay2/gone/diff');
+  assert.equal(resolvePathDevices(join(gone.merged, 'written'), roots(gone)).upperDir, undefined, 'a folder that does not exist here');
 });
