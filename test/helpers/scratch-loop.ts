@@ -53,7 +53,12 @@ export function scratchLoop(prefix: string): ScratchLoop {
       write('strict_limit', found.strictLimit ? 1 : 0);
       try {
         execFileSync('umount', [mnt]);
-      } catch {}
+      } catch {
+        // Busy (a failed test left a process or a mount on it): detach it lazily rather than leave it mounted.
+        try {
+          execFileSync('umount', ['-l', mnt]);
+        } catch {}
+      }
       execFileSync('losetup', ['-d', loop]);
       rmSync(dir, { recursive: true, force: true });
     },
