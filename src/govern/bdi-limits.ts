@@ -51,8 +51,6 @@ const MAX_CHAIN = 8;
 export interface PathProblem {
   problem: string;
   fsType?: string;
-  /** overlay: where what is written to the path lands in its upper layer, when this mount namespace sees that layer. */
-  upper?: string;
 }
 
 /** A loop device's backing file when the loop writes through the page cache (direct I/O off). */
@@ -62,13 +60,22 @@ function bufferedBacking(majMin: string, sysRoot: string): string | undefined {
   return readProcFile(`${dir}/backing_file`)?.trim() || undefined;
 }
 
-/** The bdi of one path's filesystem: its whole disk (a partition shares its disk's bdi), or its own anonymous device (NFS, FUSE). */
-function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
+/**
+ * The bdi of one path's filesystem: its whole disk (a partition shares its disk's bdi), or its own
+ * anonymous device (NFS, FUSE). On overlay, resolvePathDevices gives the upper layer's disks; an
+ * upper layer on no disk (tmpfs, NFS) is looked up once more, and one on another overlay counts as
+ * out of sight.
+ */
+function bdiOfOne(path: string, roots: ProcRoots, intoUpper = true): string | PathProblem {
   let found;
   try {
     found = resolvePathDevices(path, roots);
   } catch (error) {
     return { problem: `${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  }
+  if (intoUpper && found.upperPath !== undefined && found.disks.length === 0) {
+    const below = bdiOfOne(found.upperPath, roots, false);
+    if (typeof below === 'string' || below.fsType !== 'overlay') return below;
   }
   const candidates = [found.dev];
   const disk = found.disks[0];
@@ -82,7 +89,6 @@ function bdiOfOne(path: string, roots: ProcRoots): string | PathProblem {
   return {
     problem: `${path}: no writeback device (${found.fsType ?? 'unknown'} on ${found.dev})`,
     ...(found.fsType ? { fsType: found.fsType } : {}),
-    ...(found.upperPath !== undefined ? { upper: found.upperPath } : {}),
   };
 }
 
@@ -98,12 +104,7 @@ export function bdisOfPath(path: string, roots: ProcRoots): string[] | PathProbl
   const out: string[] = [];
   let next: string | undefined = path;
   while (next !== undefined && out.length < MAX_CHAIN) {
-    let bdi = bdiOfOne(next, roots);
-    if (typeof bdi !== 'string' && bdi.upper !== undefined) {
-      // One step into the upper layer; an upper layer on another overlay counts as out of sight.
-      const below = bdiOfOne(bdi.upper, roots);
-      if (typeof below === 'string' || below.fsType !== 'overlay') bdi = below;
-    }
+    const bdi = bdiOfOne(next, roots);
     if (typeof bdi !== 'string') return out.length > 0 ? out : bdi;
     if (out.includes(bdi)) break;
     out.push(bdi);

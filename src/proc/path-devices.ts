@@ -86,15 +86,17 @@ function walk(majMin: string, sysRoot: string, trail: string[], depth: number, o
  * a container it names a folder of the host, so it counts only as an absolute folder that exists,
  * in which a regular file (which overlay has always copied up before it is written) is found.
  */
-function overlayUpper(mount: MountEntry, real: string, isFile: boolean): { upperDir: string; upperPath: string } | undefined {
+function overlayUpper(mount: MountEntry, real: string, isFile: boolean): { upperDir: string; upperPath: string; dev: bigint } | undefined {
   const raw = mountOption(mount.superOptions, 'upperdir');
   if (raw === undefined) return undefined;
   const upperDir = raw.replace(/\\(.)/g, '$1');
-  if (!isAbsolute(upperDir) || !existsSync(upperDir)) return undefined;
+  const dir = isAbsolute(upperDir) ? statSync(upperDir, { bigint: true, throwIfNoEntry: false }) : undefined;
+  if (dir === undefined) return undefined;
   const inside = join(mount.root, relative(mount.mountPoint, real));
   const inUpper = inside === '/' ? upperDir : join(upperDir, inside);
-  if (existsSync(inUpper)) return { upperDir, upperPath: inUpper };
-  return isFile ? undefined : { upperDir, upperPath: upperDir };
+  const there = inUpper === upperDir ? dir : statSync(inUpper, { bigint: true, throwIfNoEntry: false });
+  if (there !== undefined) return { upperDir, upperPath: inUpper, dev: there.dev };
+  return isFile ? undefined : { upperDir, upperPath: upperDir, dev: dir.dev };
 }
 
 /** Resolve a path to its filesystem and the whole block devices under it (partition → disk, dm/md → slaves, loop → backing file). */
@@ -116,11 +118,11 @@ export function resolvePathDevices(path: string, roots: ProcRoots): PathDevices 
   const upper = mount?.fsType === 'overlay' ? overlayUpper(mount, real, stat.isFile()) : undefined;
   const out = { disks: new Set<string>(), routes: [] as string[] };
   if (upper !== undefined) {
-    Object.assign(result, upper);
+    result.upperDir = upper.upperDir;
+    result.upperPath = upper.upperPath;
     // What is written through overlay is written in its upper layer: its disks are the path's.
-    const below = statSync(upper.upperPath, { bigint: true, throwIfNoEntry: false });
-    const { major: upperMajor, minor: upperMinor } = below ? splitDev(below.dev) : { major: 0, minor: 0 };
-    if (upperMajor !== 0) walk(`${upperMajor}:${upperMinor}`, roots.sysRoot, [`overlay upper ${upper.upperDir}`], 0, out);
+    const below = splitDev(upper.dev);
+    if (below.major !== 0) walk(`${below.major}:${below.minor}`, roots.sysRoot, [`overlay upper ${upper.upperDir}`], 0, out);
   } else if (major !== 0) {
     walk(`${major}:${minor}`, roots.sysRoot, [], 0, out);
   }
