@@ -113,6 +113,11 @@ export class BacklogPacer {
     this.pageSize = readPageSize(o.roots);
   }
 
+  /** The filesystems (st_dev) the job was seen writing: a neighbour's sync there may wait for the job (governor.ts). */
+  writtenFilesystems(): ReadonlySet<number> {
+    return this.seenDevs;
+  }
+
   /** The bounds in force now, for status and the result. */
   get bounds(): HeldBound[] {
     return [...this.held.values()];

@@ -4,6 +4,8 @@ export interface PidIo {
   wchar: number;
   readBytes: number;
   writeBytes: number;
+  /** read and write system calls (syscr + syscw): a process's progress in calls, whatever their size. */
+  calls: number;
 }
 
 export function parsePidIo(text: string): PidIo | undefined {
@@ -15,5 +17,5 @@ export function parsePidIo(text: string): PidIo | undefined {
   const rchar = values.get('rchar');
   const wchar = values.get('wchar');
   if (rchar === undefined || wchar === undefined) return undefined;
-  return { rchar, wchar, readBytes: values.get('read_bytes') ?? 0, writeBytes: values.get('write_bytes') ?? 0 };
+  return { rchar, wchar, readBytes: values.get('read_bytes') ?? 0, writeBytes: values.get('write_bytes') ?? 0, calls: (values.get('syscr') ?? 0) + (values.get('syscw') ?? 0) };
 }

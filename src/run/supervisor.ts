@@ -27,6 +27,8 @@ export interface SupervisorOptions {
   log?: DecisionLog;
   /** Does the backlog bound hold the job (BacklogPacer.holdsJob)? Then the governor leaves the pacing to it. */
   boundHolds?: () => boolean;
+  /** The filesystems (st_dev) the job writes: the governor holds a bound job only for a neighbour's sync on one of them. */
+  jobFilesystems?: () => ReadonlySet<number>;
   /** Called once when a process of the job first passes stuckAfter in D without progress. */
   onStuck?: (culprit: RunRecord['evidence'][number]) => void;
   /** A record write failed (folder full or removed): said once per new problem; supervision goes on. */
@@ -66,6 +68,7 @@ export class Supervisor {
         roots: o.roots,
         now: o.now,
         ...(o.boundHolds ? { boundHolds: o.boundHolds } : {}),
+        ...(o.jobFilesystems ? { jobFilesystems: o.jobFilesystems } : {}),
         onLeftToBound: (signals) => {
           log?.log('info', 'pause-left-to-bound', `not paused: the backlog bound holds every write of the job (${signals.join(', ')})`, { signals });
         },

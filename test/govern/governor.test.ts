@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,7 +9,7 @@ import { runOptionsFromFlags } from '../../src/cli/run-flags.ts';
 import { parseFlags } from '../../src/cli/flag-table.ts';
 import { RUN_FLAGS } from '../../src/cli/run-flags.ts';
 import { runIoguard, sandbox, until } from '../helpers/cli.ts';
-import { withThrottledWriter } from '../probe/helpers/load.ts';
+import { privateScratch, removeScratch, stop, withThrottledWriter } from '../probe/helpers/load.ts';
 import { scratchLoop, type ScratchLoop } from '../helpers/scratch-loop.ts';
 
 const b = sandbox();
@@ -110,6 +111,57 @@ describe('the governor and the backlog bound in one run', () => {
     assert.equal(eventsOf('bound-holds', 'paused').length, 0, 'never paused');
     assert.equal(eventsOf('bound-holds', 'pause-left-to-bound').length, 1, JSON.stringify(b.events().filter((e) => e.job === 'bound-holds').map((e) => e.event)));
     assert.deepEqual(dev.setting(), dev.original, 'the bound was restored');
+  });
+});
+
+describe('the governor holds a bound job while a neighbour waits on a sync', () => {
+  let dev: ScratchLoop | undefined;
+  after(() => dev?.cleanup());
+  /** A committer: one `dd` appending 512 bytes per O_DSYNC write (a database's log), up to 20 MB. */
+  const committer = (file: string): ChildProcess => spawn('dd', ['if=/dev/zero', `of=${file}`, 'bs=512', 'count=40000', 'oflag=dsync', 'status=none'], { stdio: 'ignore' });
+  /** The job: holds a file open on the scratch device and writes a line to it every quarter second. */
+  const job = (file: string, n: number): string[] => ['sh', '-c', `exec 3>>"$0"; i=1; while [ $i -le ${n} ]; do echo $i >&3; i=$((i+1)); sleep 0.25; done`, file];
+
+  it('holds it while a committer on its filesystem waits on its syncs, and lets it go', { ...root, timeout: 120_000 }, async () => {
+    dev = scratchLoop('ioguard-governor-sync-');
+    const out = join(dev.mnt, 'job.out');
+    let wal: ChildProcess | undefined;
+    try {
+      const run = runCommand(job(out, 40), { ...base('sync-hold'), govern: { ...GOVERN, boundBacklog: 'auto', maxPauseMs: 60_000 } });
+      // Once the run has bounded the device its job writes, a committer starts on the same filesystem.
+      await until(() => eventsOf('sync-hold', 'backlog-bound').some((e) => e.device === dev?.majMin), 20_000, 'the bound');
+      wal = committer(join(dev.mnt, 'wal'));
+      const paused = await until(() => eventsOf('sync-hold', 'paused')[0], 20_000, 'a hold');
+      assert.match((paused.signals as string[]).join(', '), /dd waiting on a sync \(\w+\) \d+ looks in a row/);
+      await stop(wal);
+      // Let go once the committer is gone, or a second in if holding the job did not speed it up
+      // (on this fast device the job costs the committer little): never held to --max-pause.
+      const resumed = await until(() => eventsOf('sync-hold', 'resumed')[0], 20_000, 'the resume');
+      assert.ok(['sync-done', 'no-relief'].includes(String(resumed.reason)), String(resumed.reason));
+      const r = await run;
+      assert.equal(r.exitCode, 0);
+    } finally {
+      await stop(wal);
+    }
+    assert.equal(readFileSync(out, 'utf8'), expected(40));
+    assert.deepEqual(dev.setting(), dev.original, 'the bound was restored');
+  });
+
+  it('does not hold it for a committer on another filesystem', { ...root, timeout: 120_000 }, async () => {
+    dev ??= scratchLoop('ioguard-governor-sync-');
+    const out = join(dev.mnt, 'job-alone.out');
+    const elsewhere = privateScratch('wal');
+    const wal = committer(elsewhere);
+    try {
+      const r = await runCommand(job(out, 24), { ...base('sync-elsewhere'), govern: { ...GOVERN, boundBacklog: 'auto', maxPauseMs: 60_000 } });
+      assert.equal(r.exitCode, 0);
+      assert.ok(wal.exitCode === null && wal.signalCode === null, 'the committer wrote through the whole run');
+    } finally {
+      await stop(wal);
+      removeScratch(elsewhere);
+    }
+    assert.ok(eventsOf('sync-elsewhere', 'backlog-bound').some((e) => e.device === dev?.majMin), 'the job was bounded');
+    assert.equal(eventsOf('sync-elsewhere', 'paused').length, 0);
   });
 });
 

@@ -44,7 +44,7 @@ export const superviseStep: Step = {
       govern: o.govern,
       ...(state.lever ? { lever: state.lever } : {}),
       // The governor leaves the pacing to the bound while it holds the job (BacklogPacer.holdsJob).
-      ...(pacer ? { boundHolds: () => pacer.holdsJob() } : {}),
+      ...(pacer ? { boundHolds: () => pacer.holdsJob(), jobFilesystems: () => pacer.writtenFilesystems() } : {}),
       log: ctx.log,
       onStuck: (c) => {
         ctx.log.log('warn', 'stuck', `pid ${c.pid} (${c.comm}) in D without progress, wchan ${c.wchan ?? '-'}`, { culprit: c });
