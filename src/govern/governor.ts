@@ -91,6 +91,15 @@ const FS_LOOKUP_MS = 5000;
  * two pauses are at least minRunMs apart, so the job always finishes. A detached watchdog
  * undoes the pause at the bound even if this wrapper dies while the job is stopped.
  */
+interface SyncHold {
+  pid: number;
+  comm: string;
+  before: number | undefined;
+  at: number;
+  calls: number | undefined;
+  checked: boolean;
+}
+
 export class Governor {
   private timer: NodeJS.Timeout | undefined;
   private lookTimer: NodeJS.Timeout | undefined;
@@ -98,12 +107,13 @@ export class Governor {
   private readonly syncWatch = new SyncWaitWatch(SYNC_LOOKS_TO_HOLD);
   /** Waiters already looked up: do they hold a file where the job writes? */
   private readonly fsSeen = new Map<number, { at: number; on: boolean }>();
-  /** The neighbour a sync hold is for: its calls per second before, and the reading the relief check starts from. */
-  private holdFor: { pid: number; comm: string; before: number | undefined; at: number; calls: number | undefined; checked: boolean } | undefined;
+  /**
+   * Set while the job is held for a neighbour's sync (by look(), not the tick): who, its calls per
+   * second before, and the reading the relief check starts from.
+   */
+  private holdFor: SyncHold | undefined;
   /** Waiters a hold did not relieve, and until when they are not held for. */
   private readonly backoff = new Map<number, number>();
-  /** Why the job is paused: pressure with others waiting (the tick), or a neighbour's sync (the look). */
-  private pauseKind: 'pressure' | 'sync' = 'pressure';
   private last: { at: number; totalUs: number } | undefined;
   private overMs = 0;
   private othersSeen = false;
@@ -168,7 +178,7 @@ export class Governor {
     const t = now();
     if (this.pausedAt !== undefined) {
       // A hold for a neighbour's sync is the look's to end.
-      if (this.pauseKind === 'sync') return;
+      if (this.holdFor !== undefined) return;
       if (t - this.pausedAt >= o.maxPauseMs) return this.resume('bounded', signals);
       if (stall >= o.resumeBelow || (dirty !== undefined && dirty >= o.maxDirty)) {
         this.resumeAfter = undefined;
@@ -213,7 +223,7 @@ export class Governor {
     this.lastLook = current;
     const t = now();
     if (this.pausedAt !== undefined) {
-      if (this.pauseKind !== 'sync') return;
+      if (this.holdFor === undefined) return;
       const waiters = this.syncWaiters(t);
       this.syncWatch.look(waiters, t);
       const signals = [`io some ${Math.round(stall)}%`, ...describeWaiters(waiters)];
@@ -221,7 +231,7 @@ export class Governor {
       const h = this.holdFor;
       if (h !== undefined && !h.checked && t - h.at >= RELIEF_WINDOW_MS && waiters.some((w) => w.pid === h.pid)) {
         h.checked = true;
-        const during = callsPerSecond(h.calls, callsOf(h.pid, this.g.roots.procRoot), t - h.at);
+        const during = callsPerSecond(h.calls, waiters.find((w) => w.pid === h.pid)?.calls, t - h.at);
         if (!relieved(h.before, during, RELIEF_RATIO)) {
           this.backoff.set(h.pid, t + SYNC_BACKOFF_MS);
           return this.resume('no-relief', [...signals, `${h.comm}: ${rate(during)} calls/s held, ${rate(h.before)} before`]);
@@ -240,8 +250,7 @@ export class Governor {
     if (held === undefined || (this.pauses > 0 && t - this.resumedAt < o.minRunMs)) return;
     const { pid, comm, wchan, calls } = held.waiter;
     const signals = [`io some ${Math.round(stall)}%`, `${comm} waiting on a sync (${wchan}) ${held.looks} looks in a row, ${rate(held.callsPerSecond)} calls/s`];
-    this.pause(signals, t, 'sync');
-    if (this.paused) this.holdFor = { pid, comm, before: held.callsPerSecond, at: t, calls, checked: false };
+    this.pause(signals, t, { pid, comm, before: held.callsPerSecond, at: t, calls, checked: false });
   }
 
   /** Does the waiter hold a file on a filesystem the job writes? Looked up once per process per 5 s. */
@@ -269,7 +278,7 @@ export class Governor {
     this.g.onLeftToBound?.(signals);
   }
 
-  private pause(signals: string[], t: number, kind: 'pressure' | 'sync' = 'pressure'): void {
+  private pause(signals: string[], t: number, hold?: SyncHold): void {
     const seconds = Math.ceil((this.g.o.maxPauseMs + 2000) / 1000);
     // Resume guarantee that outlives the wrapper: SIGKILL of ioguard must not leave the job stopped
     // forever. Started before the pause, by absolute path (no PATH lookup in a root wrapper); if it
@@ -295,7 +304,7 @@ export class Governor {
       return;
     }
     this.watchdog = watchdog;
-    this.pauseKind = kind;
+    this.holdFor = hold;
     this.pausedAt = t;
     this.pauses++;
     this.g.onPause({ since: t, signals });
