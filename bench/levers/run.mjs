@@ -39,8 +39,8 @@ const KNOBS = {
 };
 
 export const SCENARIOS = [
-  { key: 'buffered', title: 'buffered bulk writer (`dd bs=1M conv=fsync`)', dd: ['conv=fsync'] },
-  { key: 'direct', title: 'direct-I/O writer (`dd bs=1M oflag=direct`)', dd: ['oflag=direct'] },
+  { key: 'buffered', title: 'buffered bulk writer (`dd conv=fsync`)', dd: ['conv=fsync'] },
+  { key: 'direct', title: 'direct-I/O writer (`dd oflag=direct`)', dd: ['oflag=direct'] },
 ];
 
 export const ARMS = [
@@ -51,9 +51,14 @@ export const ARMS = [
   { key: 'throttle', title: 'governor + throttle (v1 blkio)', flags: ['--govern', '--govern-lever', 'throttle', '--bound-backlog', 'off'] },
   // ioguard's defaults since issue 18: the governor (lever auto) and the auto backlog bound, no flag.
   { key: 'auto', title: 'defaults: governor + auto backlog bound', flags: ['--govern'] },
+  // ioguard's own fixed-size bound (`--bound-backlog 256K`) with the governor on, as a user would set it.
+  { key: 'ig256k', title: 'governor + `--bound-backlog 256K`', flags: ['--govern', '--bound-backlog', '256K'] },
   // Issue 18: the job's dirty backlog bounded on every device under its path (src/govern/backlog-bound.ts), no governor.
   { key: 'bound', title: 'backlog bound 1 MiB, no governor', flags: ['--no-govern'], boundBytes: 1024 * 1024 },
   { key: 'bound256k', title: 'backlog bound 256 KiB, no governor', flags: ['--no-govern'], boundBytes: 256 * 1024 },
+  { key: 'bound64k', title: 'backlog bound 64 KiB, no governor', flags: ['--no-govern'], boundBytes: 64 * 1024 },
+  // The probes with no job (\`sleep 20\` in its place): the device's own floor.
+  { key: 'idle', title: 'no job (the probes alone, 20 s)', flags: ['--no-govern'], idle: true },
 ];
 
 const BOUND_MODULE = new URL('../../dist/govern/backlog-bound.js', import.meta.url);
@@ -67,7 +72,10 @@ function readConfig(env = process.env) {
     config[key] = value;
   }
   const pick = (v, all) => (v ? all.filter((x) => v.split(',').includes(x.key)) : all);
-  return { ...config, scenarios: pick(env.LEVERS_SCENARIOS, SCENARIOS), arms: pick(env.LEVERS_ARMS, ARMS) };
+  // The job's write size (dd bs=): the backlog the bound leaves follows it (docs/governor.md, "the job's write size").
+  const ddBs = env.LEVERS_DD_BS || '1M';
+  if (!/^[1-9]\d*[KM]?$/.test(ddBs)) throw new Error(`LEVERS_DD_BS must be a dd block size like 64K or 1M, got ${JSON.stringify(ddBs)}`);
+  return { ...config, ddBs, scenarios: pick(env.LEVERS_SCENARIOS, SCENARIOS), arms: pick(env.LEVERS_ARMS, ARMS) };
 }
 
 function ioSomeTotalUs() {
@@ -103,7 +111,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
   const fsyncProbe = startProbe(join(dev.mountPoint, 'fsync.probe'), config.probeMs);
   await sleep(1000);
   const argv = [process.execPath, IOGUARD_BIN, 'run', '--name', name, '--lock-dir', join(scratch, 'locks'), '--log-file', logFile, '--no-gate', ...arm.flags,
-    '--', 'dd', `if=${source}`, `of=${out}`, 'bs=1M', 'status=none', ...scenario.dd];
+    '--', ...(arm.idle ? ['sleep', '20'] : ['dd', `if=${source}`, `of=${out}`, `bs=${config.ddBs}`, 'status=none', ...scenario.dd])];
   // A fixed bound without the governor, set around the run (ioguard's own bound needs the governor on).
   const bound = arm.boundBytes ? await (await import(BOUND_MODULE.href)).boundBacklog({ paths: [dev.mountPoint], bytes: arm.boundBytes, ledgerDir: join(scratch, 'bounds'), job: name }) : undefined;
   if (bound && bound.problems.length > 0) throw new Error(`backlog bound: ${bound.problems.join('; ')}`);
@@ -127,7 +135,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
   const psi1 = ioSomeTotalUs();
   for (const b of bound?.bounds ?? []) await b.release();
   await Promise.all([commit.stop(), fsyncProbe.stop()]);
-  const intact = !capped && exitCode === 0 && spawnSync('cmp', ['-s', source, out]).status === 0;
+  const intact = !capped && exitCode === 0 && (arm.idle || spawnSync('cmp', ['-s', source, out]).status === 0);
   const events = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.job === name);
   const leverEvent = events.find((e) => e.event === 'govern-lever');
   const within = (points) => points.filter((p) => p.atMs >= t0 && p.atMs <= t1).map((p) => Math.round(p.latencyMs * 10) / 10);
@@ -144,6 +152,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
     lever: leverEvent?.lever ?? null,
     boundDevices: bound?.bounds.map((b) => `${b.device} ${b.bytes}`) ?? [],
     leverNote: leverEvent?.fallback ?? null,
+    backlogEvents: events.filter((e) => /^backlog-|^paused$|^resumed$|^pause-left/.test(e.event)).map((e) => `${e.time ?? ''} ${e.event}: ${e.msg}`),
     pauses: events.filter((e) => e.event === 'paused').length,
     pausedMs: events.filter((e) => e.event === 'resumed').reduce((s, e) => s + Number(e.pausedMs ?? 0), 0),
     commitMs: within(commit.points),
@@ -154,7 +163,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
 
 async function main() {
   if (process.argv.includes('--help')) {
-    process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n  LEVERS_OUT             levers results file name in bench/results (for a run of some arms)\n`);
+    process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n  LEVERS_DD_BS           1M     the job's write size (dd bs=)\n  LEVERS_OUT             levers results file name in bench/results (for a run of some arms)\n`);
     return;
   }
   // Redraw levers.md from levers.json (after a change to the table), without measuring again.

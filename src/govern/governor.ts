@@ -9,8 +9,7 @@ import type { Lever } from './lever.ts';
 import { StopLever } from './stop-lever.ts';
 import { othersWaiting } from './others-waiting.ts';
 import { callsPerSecond, isSyncWait, relieved, SyncWaitWatch, type SyncWaiter } from './sync-waiters.ts';
-import { parsePidIo } from '../proc/parse-pid-io.ts';
-import { readProcFile } from '../proc/read-file.ts';
+import { readPidIo } from '../proc/processes.ts';
 
 export interface PauseInfo {
   since: number;
@@ -269,7 +268,7 @@ export class Governor {
   private syncWaiters(t: number): SyncWaiter[] {
     return othersWaiting(this.g.pgid, this.g.roots)
       .filter((w) => isSyncWait(w.wchan) && this.onJobFilesystem(w.pid, t))
-      .map((w) => ({ ...w, calls: callsOf(w.pid, this.g.roots.procRoot) }));
+      .map((w) => ({ ...w, calls: readPidIo(w.pid, this.g.roots)?.calls }));
   }
 
   private leaveToBound(signals: string[]): void {
@@ -338,11 +337,6 @@ function describeWaiters(waiters: ReadonlyArray<{ comm: string; wchan: string | 
   if (waiters.length === 0) return [];
   const names = [...new Set(waiters.map((w) => `${w.comm}: ${w.wchan}`))].slice(0, 3).join(', ');
   return [`${waiters.length} other${waiters.length === 1 ? '' : 's'} waiting on a sync (${names})`];
-}
-
-/** A process's read and write calls so far (/proc/PID/io), undefined when unreadable. */
-function callsOf(pid: number, procRoot: string): number | undefined {
-  return parsePidIo(readProcFile(`${procRoot}/${pid}/io`) ?? '')?.calls;
 }
 
 function rate(perSecond: number | undefined): string {

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { parseCtxtSwitches } from './parse-pid-status.ts';
-import { parsePidIo } from './parse-pid-io.ts';
+import { parsePidIo, type PidIo } from './parse-pid-io.ts';
 import { parsePidStat, type PidStat } from './parse-pid-stat.ts';
 import { readProcFile } from './read-file.ts';
 import { DEFAULT_ROOTS, type ProcRoots } from './roots.ts';
@@ -29,6 +29,11 @@ export function listPids(dir: string): number[] {
 export function readPidStat(pid: number, roots: Roots = DEFAULT_ROOTS): PidStat | undefined {
   const text = readProcFile(`${roots.procRoot}/${pid}/stat`);
   return text === undefined ? undefined : parsePidStat(text);
+}
+
+/** A process's I/O counters (/proc/PID/io), undefined when unreadable (another user's, or gone). */
+export function readPidIo(pid: number, roots: Roots = DEFAULT_ROOTS): PidIo | undefined {
+  return parsePidIo(readProcFile(`${roots.procRoot}/${pid}/io`) ?? '');
 }
 
 export function readWchan(path: string): string | undefined {
@@ -89,7 +94,7 @@ export function sampleProcess(pid: number, roots: Roots = DEFAULT_ROOTS, known?:
     const sw = parseCtxtSwitches(readProcFile(`${tbase}/status`) ?? '');
     if (sw) ctxt += sw.voluntary + sw.nonvoluntary;
   }
-  const io = parsePidIo(readProcFile(`${base}/io`) ?? '');
+  const io = readPidIo(pid, roots);
   return {
     pid,
     starttime: stat.starttime,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parsePidIo } from '../../src/proc/parse-pid-io.ts';
+import { readPidIo } from '../../src/proc/processes.ts';
 import { callsPerSecond, isSyncWait, relieved, SyncWaitWatch } from '../../src/govern/sync-waiters.ts';
 
 const waiter = (pid: number, calls?: number) => ({ pid, comm: `p${pid}`, wchan: 'jbd2_log_wait_commit', calls });
@@ -32,9 +33,11 @@ describe('sync waits (src/govern/sync-waiters.ts)', () => {
 
   it('reads the read and write calls of /proc/PID/io, and this process\'s own grow', () => {
     assert.equal(parsePidIo('rchar: 5\nwchar: 6\nsyscr: 3\nsyscw: 4\nread_bytes: 0\nwrite_bytes: 0\n')?.calls, 7);
-    const own = () => parsePidIo(readFileSync('/proc/self/io', 'utf8'))?.calls ?? 0;
+    // readPidIo (src/proc/processes.ts), the reader the governor uses, against the real /proc.
+    const own = () => readPidIo(process.pid)?.calls ?? 0;
     const before = own();
     readFileSync('/proc/self/stat');
     assert.ok(own() > before);
+    assert.equal(readPidIo(process.pid, { procRoot: '/nonexistent-proc' }), undefined);
   });
 });
