@@ -9,9 +9,12 @@
 #   cg: the probe in a child blkio cgroup (outside the rule)
 #   JOB dd (default) | idle (no job, 8 s: the probe's floor on this device) | psi | backlog (dd under duty.py's duty-cycled freeze, the prototype that lost)
 #       | ig (dd under `ioguard run` with its defaults; IG_ARGS adds flags, e.g. IG_ARGS="--path MNT --bound-backlog 1M", MNT is the mount point)
+# DD_BS=1M (default) | 256K | 64K: the job's write size (64 MiB either way; docs/governor.md, "the job's write size")
 # Restores the throttle rule, the device's bdi settings and removes what it made, also on ^C.
 set -euo pipefail
 IG_ARGS=${IG_ARGS:-}
+DD_BS=${DD_BS:-1M}
+case $DD_BS in 1M) dd_count=64;; 256K) dd_count=256;; 64K) dd_count=1024;; *) echo "DD_BS must be 1M, 256K or 64K" >&2; exit 2;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 reps=$1; shift
 S=$(mktemp -d /var/tmp/ioguard-small-case.XXXXXX)
@@ -57,7 +60,7 @@ arm() {
   pp=$!
   sleep 1
   local t0 t1; t0=$(date +%s.%N)
-  local dd=(dd if=/dev/zero of="$mnt/job" bs=1M count=64 conv=fsync status=none)
+  local dd=(dd if=/dev/zero of="$mnt/job" bs="$DD_BS" count="$dd_count" conv=fsync status=none)
   case $job in
     dd) "${dd[@]}" ;;
     idle) sleep 8 ;;
