@@ -53,6 +53,7 @@ export const ARMS = [
   { key: 'auto', title: 'defaults: governor + auto backlog bound', flags: ['--govern'] },
   // ioguard's own fixed-size bound (`--bound-backlog 256K`) with the governor on, as a user would set it.
   { key: 'ig256k', title: 'governor + `--bound-backlog 256K`', flags: ['--govern', '--bound-backlog', '256K'] },
+  { key: 'ig512k', title: 'governor + `--bound-backlog 512K`', flags: ['--govern', '--bound-backlog', '512K'] },
   // Issue 18: the job's dirty backlog bounded on every device under its path (src/govern/backlog-bound.ts), no governor.
   { key: 'bound', title: 'backlog bound 1 MiB, no governor', flags: ['--no-govern'], boundBytes: 1024 * 1024 },
   { key: 'bound256k', title: 'backlog bound 256 KiB, no governor', flags: ['--no-govern'], boundBytes: 256 * 1024 },
