@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { IOGUARD_BIN } from '../incident/arms.mjs';
@@ -58,9 +58,20 @@ export const ARMS = [
   { key: 'bound', title: 'backlog bound 1 MiB, no governor', flags: ['--no-govern'], boundBytes: 1024 * 1024 },
   { key: 'bound256k', title: 'backlog bound 256 KiB, no governor', flags: ['--no-govern'], boundBytes: 256 * 1024 },
   { key: 'bound64k', title: 'backlog bound 64 KiB, no governor', flags: ['--no-govern'], boundBytes: 64 * 1024 },
+  // A lead, not an ioguard feature: the upper device's request queue held short (64 KiB requests, 4 at a time) on top of a 256 KiB bound.
+  { key: 'queue256k', title: 'bound 256 KiB + upper queue 4 x 64 KiB, no governor', flags: ['--no-govern'], boundBytes: 256 * 1024, queue: { max_sectors_kb: 64, nr_requests: 4 } },
   // The probes with no job (\`sleep 20\` in its place): the device's own floor.
   { key: 'idle', title: 'no job (the probes alone, 20 s)', flags: ['--no-govern'], idle: true },
 ];
+
+/** LEVERS_QUEUE=16,4: the queue256k arm's upper queue as max_sectors_kb,nr_requests. */
+function withQueue(arms, spec) {
+  if (!spec) return arms;
+  const m = /^(\d+),(\d+)$/.exec(spec);
+  if (!m) throw new Error(`LEVERS_QUEUE must be MAX_SECTORS_KB,NR_REQUESTS like 16,4, got ${JSON.stringify(spec)}`);
+  const [kb, n] = [Number(m[1]), Number(m[2])];
+  return arms.map((a) => (a.queue ? { ...a, title: `bound 256 KiB + upper queue ${n} x ${kb} KiB, no governor`, queue: { max_sectors_kb: kb, nr_requests: n } } : a));
+}
 
 const BOUND_MODULE = new URL('../../dist/govern/backlog-bound.js', import.meta.url);
 
@@ -76,7 +87,8 @@ function readConfig(env = process.env) {
   // The job's write size (dd bs=): the backlog the bound leaves follows it (docs/governor.md, "the job's write size").
   const ddBs = env.LEVERS_DD_BS || '1M';
   if (!/^[1-9]\d*[KM]?$/.test(ddBs)) throw new Error(`LEVERS_DD_BS must be a dd block size like 64K or 1M, got ${JSON.stringify(ddBs)}`);
-  return { ...config, ddBs, scenarios: pick(env.LEVERS_SCENARIOS, SCENARIOS), arms: pick(env.LEVERS_ARMS, ARMS) };
+  const queue = env.LEVERS_QUEUE || undefined;
+  return { ...config, ddBs, queue, scenarios: pick(env.LEVERS_SCENARIOS, SCENARIOS), arms: withQueue(pick(env.LEVERS_ARMS, ARMS), queue) };
 }
 
 function ioSomeTotalUs() {
@@ -116,6 +128,12 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
   // A fixed bound without the governor, set around the run (ioguard's own bound needs the governor on).
   const bound = arm.boundBytes ? await (await import(BOUND_MODULE.href)).boundBacklog({ paths: [dev.mountPoint], bytes: arm.boundBytes, ledgerDir: join(scratch, 'bounds'), job: name }) : undefined;
   if (bound && bound.problems.length > 0) throw new Error(`backlog bound: ${bound.problems.join('; ')}`);
+  const queueDir = `/sys/block/${basename(dev.upper.device)}/queue`;
+  const savedQueue = {};
+  for (const [file, value] of Object.entries(arm.queue ?? {})) {
+    savedQueue[file] = (await readFile(`${queueDir}/${file}`, 'utf8')).trim();
+    await writeFile(`${queueDir}/${file}`, String(value));
+  }
   const psi0 = ioSomeTotalUs();
   const t0 = Date.now();
   const job = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -135,6 +153,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
   const t1 = Date.now();
   const psi1 = ioSomeTotalUs();
   for (const b of bound?.bounds ?? []) await b.release();
+  for (const [file, value] of Object.entries(savedQueue)) await writeFile(`${queueDir}/${file}`, value);
   await Promise.all([commit.stop(), fsyncProbe.stop()]);
   const intact = !capped && exitCode === 0 && (arm.idle || spawnSync('cmp', ['-s', source, out]).status === 0);
   const events = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.job === name);
@@ -164,7 +183,7 @@ async function runOnce({ scenario, arm, rep, config, dev, scratch, source, probe
 
 async function main() {
   if (process.argv.includes('--help')) {
-    process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n  LEVERS_DD_BS           1M     the job's write size (dd bs=)\n  LEVERS_OUT             levers results file name in bench/results (for a run of some arms)\n`);
+    process.stdout.write(`usage: sudo node bench/levers/run.mjs\nenvironment (default):\n${Object.values(KNOBS).map(([n, d, h]) => `  ${n.padEnd(22)} ${String(d).padEnd(6)} ${h}`).join('\n')}\n  LEVERS_SCENARIOS       all    comma list of: ${SCENARIOS.map((s) => s.key)}\n  LEVERS_ARMS            all    comma list of: ${ARMS.map((a) => a.key)}\n  LEVERS_DD_BS           1M     the job's write size (dd bs=)\n  LEVERS_QUEUE           64,4   the queue256k arm's upper request queue: max_sectors_kb,nr_requests\n  LEVERS_OUT             levers results file name in bench/results (for a run of some arms)\n`);
     return;
   }
   // Redraw levers.md from levers.json (after a change to the table), without measuring again.
@@ -173,7 +192,7 @@ async function main() {
     const config = {
       ...saved.config,
       scenarios: SCENARIOS.filter((x) => saved.config.scenarios.includes(x.key)),
-      arms: ARMS.filter((x) => saved.config.arms.includes(x.key)),
+      arms: withQueue(ARMS.filter((x) => saved.config.arms.includes(x.key)), saved.config.queue),
     };
     const summary = summarizeRuns(saved.runs, config);
     await writeFile(join(RESULTS_DIR, `${OUT}.md`), leverTable(summary, { machine: saved.machine, config, scenarios: config.scenarios, arms: config.arms, totalS: saved.wallS, date: saved.date }));
