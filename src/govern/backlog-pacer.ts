@@ -15,8 +15,12 @@ import { ownLogFiles, writtenFilesByDevice } from './written-files.ts';
 export type BoundWhy = '--path' | 'named in the command' | 'the job writes there';
 
 export interface BacklogPacerOptions {
-  /** A fixed bound (`--bound-backlog SIZE`), or 'auto': the device's recent peak write rate × `waitMs`. */
+  /**
+   * A fixed bound (`--bound-backlog SIZE`), or 'auto': the device's recent peak write rate × its
+   * share of `waitMs` (the whole of it, or an equal part when page-cache levels are stacked).
+   */
   bytes: number | 'auto';
+  /** With 'auto': the wait a foreground write may find behind the job's backlog, over every level under its path. */
   waitMs: number;
   /** Bounded before the job runs its own code (`--path`). */
   paths: readonly string[];
@@ -35,8 +39,9 @@ export interface BacklogPacerOptions {
   now: () => number;
   /** How often the job's files and the devices' rates are looked at (a tenth of it for the first ten looks). */
   intervalMs: number;
-  onBound: (b: HeldBound, why: BoundWhy) => void;
-  onResize: (b: HeldBound, from: number, bytesPerSecond: number) => void;
+  /** `levels`: the page-cache levels stacked under the path (1 but below a loop device with direct I/O off). */
+  onBound: (b: HeldBound, why: BoundWhy, levels: number) => void;
+  onResize: (b: HeldBound, from: number, bytesPerSecond: number, levels: number) => void;
   /** A guessed device let go early: the job did not write there. */
   onRelease: (b: HeldBound) => void;
   onProblem: (problem: string) => void;
@@ -101,6 +106,12 @@ export class BacklogPacer {
   /** Devices bounded on a guess, and the devices the job was seen writing. */
   private readonly guessed = new Set<string>();
   private readonly written = new Set<string>();
+  /**
+   * Per bounded device, the page-cache levels stacked under a path it serves (the longest chain
+   * bdisOfPath gave): a foreground write there waits behind every level's backlog in turn, so an
+   * auto bound gets an equal share of `waitMs`.
+   */
+  private readonly levels = new Map<string, number>();
   /** The job was seen writing with O_DIRECT: data that never enters the backlog a bound holds. */
   private directSeen = false;
   /** The job was seen writing where no bound reaches: a block device itself, an overlay whose upper layer is out of sight, a filesystem without a writeback device of its own. */
@@ -211,10 +222,19 @@ export class BacklogPacer {
     for (const b of this.bounds) {
       const rate = this.rateOf(b.device, rates);
       if (rate === undefined) continue;
-      const next = nextAutoBytes(b.asked, rate, this.o.waitMs);
+      const next = nextAutoBytes(b.asked, rate, this.waitShareMs(b.device));
       const from = b.bytes;
-      if (worthResizing(b.asked, next) && (await b.resize(next)) && worthResizing(from, b.bytes)) this.o.onResize(b, from, rate);
+      if (worthResizing(b.asked, next) && (await b.resize(next)) && worthResizing(from, b.bytes)) this.o.onResize(b, from, rate, this.levelsOf(b.device));
     }
+  }
+
+  private levelsOf(device: string): number {
+    return this.levels.get(device) ?? 1;
+  }
+
+  /** A device's share of the foreground's wait: `waitMs` split equally among the page-cache levels stacked under its path. */
+  private waitShareMs(device: string): number {
+    return this.o.waitMs / this.levelsOf(device);
   }
 
   /** A guessed device the job has not written in `guessHoldMs`: its other writers get their device back. */
@@ -245,6 +265,7 @@ export class BacklogPacer {
         continue;
       }
       for (const d of bdis) {
+        this.levels.set(d, Math.max(this.levelsOf(d), bdis.length));
         if (why === 'the job writes there') this.written.add(d);
         if (this.held.has(d)) continue;
         // NFS, FUSE: no line in /proc/diskstats, so no rate to size an auto bound by.
@@ -253,7 +274,7 @@ export class BacklogPacer {
       }
     }
     for (const device of devices) {
-      const bytes = this.o.bytes === 'auto' ? autoBacklogBytes(this.rateOf(device, this.lastPeaks) ?? 0, this.o.waitMs) : this.o.bytes;
+      const bytes = this.o.bytes === 'auto' ? autoBacklogBytes(this.rateOf(device, this.lastPeaks) ?? 0, this.waitShareMs(device)) : this.o.bytes;
       const { ledgerDir, job, holder } = this.o;
       const r = await boundBacklog({ paths: [], devices: [device], bytes, ledgerDir, job, roots, ...(holder ? { holder } : {}) });
       for (const problem of r.problems) this.problem(problem);
@@ -264,7 +285,7 @@ export class BacklogPacer {
         }
         this.held.set(b.device, b);
         if (why === 'named in the command') this.guessed.add(b.device);
-        this.o.onBound(b, why);
+        this.o.onBound(b, why, this.levelsOf(b.device));
       }
     }
     return settled;

@@ -35,7 +35,7 @@ export interface GovernOptions {
    * device, not only the job (docs/governor.md). Default 'auto'.
    */
   boundBacklog?: 'auto' | 'off' | number;
-  /** With boundBacklog 'auto': the wait behind the job's backlog a foreground write may find. Default 100 ms. */
+  /** With boundBacklog 'auto': the wait behind the job's backlog a foreground write may find, shared among stacked page-cache levels. Default 100 ms. */
   backlogWaitMs?: number;
 }
 

@@ -56,13 +56,13 @@ export const backlogBoundStep: Step = {
       roots: ctx.roots,
       now: ctx.now,
       intervalMs: PACER_INTERVAL_MS,
-      onBound: (b, why) => {
-        const message = `backlog of ${b.device} held to ${formatBytes(b.bytes)} (strict_limit 1, max_bytes ${b.bytes}; ${why}); was ${describeLimits(b.was)}`;
-        log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bytes: b.bytes, why, was: b.was });
+      onBound: (b, why, levels) => {
+        const message = `backlog of ${b.device} held to ${formatBytes(b.bytes)} (strict_limit 1, max_bytes ${b.bytes}; ${why}${stacked(levels)}); was ${describeLimits(b.was)}`;
+        log.log('info', 'backlog-bound', message, { ...fields, device: b.device, bytes: b.bytes, why, levels, was: b.was });
       },
-      onResize: (b, from, rate) => {
-        const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (recent peak write rate ${formatBytes(rate)}/s: the device's, or the machine's page-cache writeback where lower)`;
-        log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, bytesPerSecond: Math.round(rate) });
+      onResize: (b, from, rate, levels) => {
+        const message = `backlog bound of ${b.device} ${formatBytes(from)} -> ${formatBytes(b.bytes)} (recent peak write rate ${formatBytes(rate)}/s: the device's, or the machine's page-cache writeback where lower${stacked(levels)})`;
+        log.log('info', 'backlog-resized', message, { device: b.device, from, bytes: b.bytes, bytesPerSecond: Math.round(rate), levels });
       },
       onRelease: (b) => log.log('info', 'backlog-released', `released the backlog bound on ${b.device}: the job has not written there`, { device: b.device }),
       onProblem: (problem) => log.log('info', 'backlog-bound', `backlog not bounded: ${problem}`, { ...fields, problem }),
@@ -81,3 +81,8 @@ export const backlogBoundStep: Step = {
     if (usage && smallestBytes !== undefined) state.result.usage = { ...usage, boundBytes: smallestBytes };
   },
 };
+
+/** `; one of 2 page-cache levels under the path, each sized to an equal share of --backlog-wait`; nothing for one level. */
+function stacked(levels: number): string {
+  return levels > 1 ? `; one of ${levels} page-cache levels under the path, each sized to an equal share of --backlog-wait` : '';
+}
