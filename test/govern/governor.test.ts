@@ -117,8 +117,8 @@ describe('the governor and the backlog bound in one run', () => {
 describe('the governor holds a bound job while a neighbour waits on a sync', () => {
   let dev: ScratchLoop | undefined;
   after(() => dev?.cleanup());
-  /** A committer: one `dd` appending 512 bytes per O_DSYNC write (a database's log), up to 20 MB. */
-  const committer = (file: string): ChildProcess => spawn('dd', ['if=/dev/zero', `of=${file}`, 'bs=512', 'count=40000', 'oflag=dsync', 'status=none'], { stdio: 'ignore' });
+  /** A committer: one `dd` appending 512 bytes per O_DSYNC write (a database's log), up to `count` of them. */
+  const committer = (file: string, count = 40_000): ChildProcess => spawn('dd', ['if=/dev/zero', `of=${file}`, 'bs=512', `count=${count}`, 'oflag=dsync', 'status=none'], { stdio: 'ignore' });
   /** The job: holds a file open on the scratch device and writes a line to it every quarter second. */
   const job = (file: string, n: number): string[] => ['sh', '-c', `exec 3>>"$0"; i=1; while [ $i -le ${n} ]; do echo $i >&3; i=$((i+1)); sleep 0.25; done`, file];
 
@@ -151,7 +151,9 @@ describe('the governor holds a bound job while a neighbour waits on a sync', () 
     dev ??= scratchLoop('ioguard-governor-sync-');
     const out = join(dev.mnt, 'job-alone.out');
     const elsewhere = privateScratch('wal');
-    const wal = committer(elsewhere);
+    // Enough syncs to outlive the ~6 s run on an idle system disk too (40,000 once took under 6.4 s);
+    // it is stopped when the run ends.
+    const wal = committer(elsewhere, 400_000);
     try {
       const r = await runCommand(job(out, 24), { ...base('sync-elsewhere'), govern: { ...GOVERN, boundBacklog: 'auto', maxPauseMs: 60_000 } });
       assert.equal(r.exitCode, 0);
