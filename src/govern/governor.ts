@@ -79,6 +79,16 @@ export const SYNC_BACKOFF_MS = 30_000;
 /** How long a waiter's "holds a file where the job writes" stands before it is looked up again. */
 const FS_LOOKUP_MS = 5000;
 
+/** A hold for a neighbour's sync: who, its calls per second before, and the reading the relief check starts from. */
+interface SyncHold {
+  pid: number;
+  comm: string;
+  before: number | undefined;
+  at: number;
+  calls: number | undefined;
+  checked: boolean;
+}
+
 /**
  * While the job runs: every interval, io `some` stall % since the last sample (from PSI totals),
  * the dirty level, and whether processes outside the job wait on I/O. Sustained pressure with
@@ -90,15 +100,6 @@ const FS_LOOKUP_MS = 5000;
  * two pauses are at least minRunMs apart, so the job always finishes. A detached watchdog
  * undoes the pause at the bound even if this wrapper dies while the job is stopped.
  */
-interface SyncHold {
-  pid: number;
-  comm: string;
-  before: number | undefined;
-  at: number;
-  calls: number | undefined;
-  checked: boolean;
-}
-
 export class Governor {
   private timer: NodeJS.Timeout | undefined;
   private lookTimer: NodeJS.Timeout | undefined;
@@ -228,9 +229,10 @@ export class Governor {
       const signals = [`io some ${Math.round(stall)}%`, ...describeWaiters(waiters)];
       if (t - this.pausedAt >= o.maxPauseMs) return this.resume('bounded', signals);
       const h = this.holdFor;
-      if (h !== undefined && !h.checked && t - h.at >= RELIEF_WINDOW_MS && waiters.some((w) => w.pid === h.pid)) {
+      const waiting = h.checked || t - h.at < RELIEF_WINDOW_MS ? undefined : waiters.find((w) => w.pid === h.pid);
+      if (waiting !== undefined) {
         h.checked = true;
-        const during = callsPerSecond(h.calls, waiters.find((w) => w.pid === h.pid)?.calls, t - h.at);
+        const during = callsPerSecond(h.calls, waiting.calls, t - h.at);
         if (!relieved(h.before, during, RELIEF_RATIO)) {
           this.backoff.set(h.pid, t + SYNC_BACKOFF_MS);
           return this.resume('no-relief', [...signals, `${h.comm}: ${rate(during)} calls/s held, ${rate(h.before)} before`]);

@@ -1,4 +1,5 @@
-import { constants, fstatSync, readdirSync, statSync } from 'node:fs';
+import { constants, fstatSync } from 'node:fs';
+import { openFds } from '../proc/open-files.ts';
 import { readProcFile } from '../proc/read-file.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 
@@ -72,20 +73,7 @@ export function writtenFilesByDevice(
   const out = new Map<number, WrittenFile>();
   const blockDevices = new Set<number>();
   for (const pid of pids) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`${roots.procRoot}/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds.slice(0, MAX_FDS_PER_PROCESS)) {
-      const link = `${roots.procRoot}/${pid}/fd/${fd}`;
-      let st;
-      try {
-        st = statSync(link);
-      } catch {
-        continue;
-      }
+    for (const { fd, link, st } of openFds(pid, roots.procRoot, MAX_FDS_PER_PROCESS)) {
       const block = st.isBlockDevice();
       if (!(st.isFile() || block) || ignore.has(`${st.dev}:${st.ino}`)) continue;
       const seen = block ? undefined : out.get(st.dev);
