@@ -19,9 +19,10 @@ function find(dir) {
 const args = process.argv.slice(2);
 const files = args.some((a) => a.endsWith('.ts')) ? args.filter((a) => a.endsWith('.ts')) : find('test');
 const flags = args.filter((a) => !a.endsWith('.ts'));
-// Files that load the disk (exclusiveLoad) move system-wide PSI, which every gated `ioguard run`
-// of another file reads (the gate defers at io some 30%): they run after the rest, one at a time.
-const loads = (f) => /exclusiveLoad\(/.test(readFileSync(f, 'utf8'));
+// Files that load the disk (exclusiveLoad, withThrottledWriter) move system-wide PSI, which every
+// gated `ioguard run` of another file reads (the gate defers at io some 30%): they run after the
+// rest, one at a time.
+const loads = (f) => /\b(exclusiveLoad|withThrottledWriter)\(/.test(readFileSync(f, 'utf8'));
 const run = (list, concurrency) =>
   list.length === 0
     ? 0

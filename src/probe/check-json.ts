@@ -1,4 +1,5 @@
 import type { Verdict } from './evaluate.ts';
+import { ioWaitCount } from './d-state-census.ts';
 import type { ProbeSnapshot } from './types.ts';
 
 /**
@@ -18,7 +19,8 @@ import type { ProbeSnapshot } from './types.ts';
  * - `space`: null or {totalBytes, availableBytes, freePercent, totalInodes, freeInodes, freeInodesPercent|null}
  * - `dirty`: null or {dirtyPages, writebackPages, thresholdPages, backgroundThresholdPages,
  *   throttlePointPages, percentOfThrottle, pageSizeBytes}
- * - `dState`: {count, groups[] {wchan, meaning|null, count, tasks[] {pid, tid, comm, wchan|null}}}
+ * - `dState`: {count, waitingOnIo (count without frozen tasks and vfork parents: what --max-blocked
+ *   counts), groups[] {wchan, meaning|null, count, tasks[] {pid, tid, comm, wchan|null}}}
  * - `load`: null or {load1, load5, load15, cpus, perCpu1, perCpu5, perCpu15}
  * - `missing[]`: signal names absent on this kernel; `unreadable[]` {signal, path}
  */
@@ -69,6 +71,7 @@ export function toCheckJson(snapshot: ProbeSnapshot, verdict: Verdict): Record<s
       : null,
     dState: {
       count: snapshot.dState.count,
+      waitingOnIo: ioWaitCount(snapshot.dState),
       groups: snapshot.dState.groups.map((g) => ({
         wchan: g.wchan,
         meaning: g.meaning ?? null,

@@ -1,7 +1,7 @@
 import { listDStateTasks, type DStateTask } from '../proc/d-state-tasks.ts';
 import type { ProcRoots } from '../proc/roots.ts';
 import type { DStateCensus, DStateGroup } from './types.ts';
-import { describeWchan } from './wchan-meanings.ts';
+import { describeWchan, waitsOnIo } from './wchan-meanings.ts';
 
 /** Group D-state tasks by what they wait in, largest group first, each with its meaning. */
 export function groupDStateTasks(tasks: readonly DStateTask[]): DStateCensus {
@@ -25,4 +25,14 @@ export function groupDStateTasks(tasks: readonly DStateTask[]): DStateCensus {
 /** Every thread of every process in state D right now, grouped by wchan. */
 export function censusDState(roots: Pick<ProcRoots, 'procRoot'>): DStateCensus {
   return groupDStateTasks(listDStateTasks(roots));
+}
+
+/** The groups whose tasks wait on I/O: without the frozen tasks and vfork parents (`waitsOnIo`). */
+export function ioWaitGroups(census: DStateCensus): DStateGroup[] {
+  return census.groups.filter((g) => waitsOnIo(g.wchan === '?' ? undefined : g.wchan));
+}
+
+/** How many D-state tasks wait on I/O: what `--max-blocked` counts. */
+export function ioWaitCount(census: DStateCensus): number {
+  return ioWaitGroups(census).reduce((n, g) => n + g.count, 0);
 }

@@ -1,4 +1,5 @@
 import { formatBytes, formatPercent, formatSeconds } from '../util/format-units.ts';
+import { ioWaitCount, ioWaitGroups } from './d-state-census.ts';
 import { FALLBACK_MAX_LOAD, FALLBACK_MAX_UTIL, type Thresholds } from './thresholds.ts';
 import type { ProbeSnapshot } from './types.ts';
 
@@ -92,7 +93,9 @@ export function evaluate(snapshot: ProbeSnapshot, thresholds: Readonly<Threshold
     }
   }
   if (thresholds.maxBlocked !== undefined) {
-    const { count, groups } = snapshot.dState;
+    // Frozen tasks (a governed job's pause) and vfork parents are in D without waiting on I/O.
+    const groups = ioWaitGroups(snapshot.dState);
+    const count = ioWaitCount(snapshot.dState);
     const top = groups[0] ? `, most in ${groups[0].wchan}` : '';
     over('blocked', count, thresholds.maxBlocked, 'tasks', `${count} tasks in D state${top} (limit ${thresholds.maxBlocked})`);
   }

@@ -1,4 +1,5 @@
 import type { Verdict } from './evaluate.ts';
+import { ioWaitCount } from './d-state-census.ts';
 import { formatBytes, formatPercent, formatSeconds } from '../util/format-units.ts';
 import type { DiskRates, ProbeSnapshot, PsiSignal } from './types.ts';
 
@@ -53,7 +54,9 @@ export function formatCheck(snapshot: ProbeSnapshot, verdict: Verdict): string {
     out.push(`  ${bytes(dirty.dirtyPages)} dirty + ${bytes(dirty.writebackPages)} writeback = ${formatPercent(dirty.percentOfThrottle)} of the throttle point (${bytes(dirty.throttlePointPages)}); background writeback from ${formatPercent(bg)}`);
   }
 
-  out.push('', `D state: ${snapshot.dState.count} task${snapshot.dState.count === 1 ? '' : 's'}`);
+  const notIo = snapshot.dState.count - ioWaitCount(snapshot.dState);
+  const frozen = notIo > 0 ? ` (${notIo} frozen or in vfork, not waiting on I/O: not counted against --max-blocked)` : '';
+  out.push('', `D state: ${snapshot.dState.count} task${snapshot.dState.count === 1 ? '' : 's'}${frozen}`);
   for (const g of snapshot.dState.groups) {
     out.push(`  ${String(g.count).padStart(4)}  ${g.wchan}${g.meaning ? `: ${g.meaning}` : ''}`);
     const tasks = g.tasks.slice(0, MAX_TASKS_PER_GROUP).map((t) => `${t.comm} (pid ${t.pid}${t.tid === t.pid ? '' : `, tid ${t.tid}`})`);

@@ -23,13 +23,20 @@ const EXACT: Record<string, string> = {
   do_vfork: 'vfork parent waiting for its child to exec or exit (not I/O)',
   mutex_lock: 'waiting for a kernel lock: what holds it matters',
   msleep: 'a driver sleeping uninterruptibly',
+  refrigerator: 'frozen by a cgroup freezer (or the system is suspending): not waiting on I/O',
 };
 
 /** Waits that are interruptible (S) by nature: a task shown in D there is frozen by the cgroup freezer. */
 const FROZEN = 'normally an interruptible wait: in D the task is most likely frozen (cgroup freezer)';
-for (const name of ['hrtimer_nanosleep', 'do_nanosleep', 'futex_wait_queue', 'futex_wait_queue_me', 'do_sigtimedwait', 'sigsuspend', 'ep_poll', 'do_select', 'do_sys_poll', 'pipe_read', 'pipe_write', 'do_wait', 'unix_stream_read_generic', 'wait_woken', 'sk_wait_data', 'inet_csk_accept']) {
-  EXACT[name] = FROZEN;
-}
+const INTERRUPTIBLE = ['hrtimer_nanosleep', 'do_nanosleep', 'futex_wait_queue', 'futex_wait_queue_me', 'do_sigtimedwait', 'sigsuspend', 'ep_poll', 'do_select', 'do_sys_poll', 'pipe_read', 'pipe_write', 'do_wait', 'unix_stream_read_generic', 'wait_woken', 'sk_wait_data', 'inet_csk_accept'];
+for (const name of INTERRUPTIBLE) EXACT[name] = FROZEN;
+
+/**
+ * D-state waits that are no I/O wait: a task frozen by a cgroup v1 freezer (shown in D, in
+ * `__refrigerator` or still at its interruptible wait), and a vfork parent waiting for its child
+ * to exec (for as long as the child is frozen, when the freezer caught the child first).
+ */
+const NOT_IO = new Set([...INTERRUPTIBLE, 'refrigerator', 'kernel_clone', 'do_vfork', 'wait_for_vfork_done']);
 
 const PREFIXES: ReadonlyArray<[string, string]> = [
   ['folio_wait_bit', 'waiting for page I/O (read-in or writeback of a page)'],
@@ -42,9 +49,21 @@ const PREFIXES: ReadonlyArray<[string, string]> = [
   ['xfs_log_', 'XFS log: waiting for log space or a log flush'],
 ];
 
+/** The function name without compiler suffixes (`.isra.0`) and leading underscores. */
+const baseName = (wchan: string): string => wchan.replace(/\.(isra|constprop|part|cold)\.\d+.*$/, '').replace(/^_+/, '');
+
+/**
+ * Whether a D-state task waits on I/O (or on something that may be I/O: an unknown or hidden
+ * wchan counts). False for frozen tasks and vfork parents: ioguard's own paused jobs must not
+ * look like a neighbour suffering, nor count against `--max-blocked`.
+ */
+export function waitsOnIo(wchan: string | undefined): boolean {
+  return wchan === undefined || !NOT_IO.has(baseName(wchan));
+}
+
 export function describeWchan(wchan: string | undefined): string | undefined {
   if (wchan === undefined) return undefined;
-  const name = wchan.replace(/\.(isra|constprop|part|cold)\.\d+.*$/, '').replace(/^_+/, '');
+  const name = baseName(wchan);
   const exact = EXACT[name];
   if (exact !== undefined) return exact;
   for (const [prefix, meaning] of PREFIXES) if (name.startsWith(prefix)) return meaning;

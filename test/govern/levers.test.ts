@@ -40,6 +40,15 @@ const cgroupsOf = (name: string): string[] =>
     return existsSync(parent) ? readdirSync(parent).filter((d) => d.startsWith(`${name}-`)).map((d) => join(parent, d)) : [];
   });
 const pidState = (pid: number): string | undefined => /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+/** The tasks of a cgroup with their state and wchan (gone ones left out). */
+const jobTasks = (cg: string): Array<{ pid: number; state: string; wchan: string }> =>
+  readFileSync(join(cg, 'tasks'), 'utf8').split('\n').filter(Boolean).flatMap((t) => {
+    try {
+      return [{ pid: Number(t), state: pidState(Number(t)) ?? '?', wchan: readFileSync(`/proc/${t}/wchan`, 'utf8') }];
+    } catch {
+      return [];
+    }
+  });
 
 const withWriter = <T>(fn: (stopLoad: () => Promise<void>) => Promise<T>): Promise<T> => withThrottledWriter('levers.bin', fn);
 
@@ -59,25 +68,41 @@ describe('the freeze lever', () => {
     const out = join(b.dir, 'frozen.out');
     await withWriter(async (stopLoad) => {
       const run = runCommand(counter(out, 40), { ...base('frozen'), govern: { ...GOVERN, lever: 'freeze', maxPauseMs: 60_000 } });
-      await until(() => eventsOf('frozen', 'paused').length > 0, 30_000, 'a pause');
-      const [cg] = cgroupsOf('frozen');
-      assert.ok(cg, 'the job has its own cgroup while it runs');
-      await until(() => readFileSync(join(cg, 'freezer.state'), 'utf8').trim() === 'FROZEN', 5000, 'FROZEN');
-      const pid = Number(readFileSync(join(cg, 'cgroup.procs'), 'utf8').trim().split('\n')[0]);
-      assert.notEqual(pidState(pid), 'T', 'frozen, not stopped by a signal');
-      const paused = eventsOf('frozen', 'paused')[0];
-      assert.equal(paused?.lever, 'freeze');
-      assert.match(String(paused?.msg), /freezer\.state FROZEN in /);
-      const rows = JSON.parse((await runIoguard(['status', '--json'], { env: b.env })).stdout) as Array<Record<string, any>>;
-      assert.match(String(rows.find((r) => r.name === 'frozen')?.note), /^paused for pressure: io some \d+%.*\(freeze\)$/);
-      const linesWhilePaused = readFileSync(out, 'utf8');
-      await stopLoad();
-      const r = await run;
-      assert.equal(r.exitCode, 0);
-      assert.equal(readFileSync(out, 'utf8'), expected(40));
-      assert.ok(linesWhilePaused.length < expected(40).length, 'it was paused before it finished');
-      assert.ok(eventsOf('frozen', 'resumed').some((e) => e.reason === 'pressure-fell'));
-      assert.deepEqual(cgroupsOf('frozen'), []);
+      try {
+        await until(() => eventsOf('frozen', 'paused').length > 0, 30_000, 'a pause');
+        const [cg] = cgroupsOf('frozen');
+        assert.ok(cg, 'the job has its own cgroup while it runs');
+        const seen: string[] = [];
+        await until(() => {
+          const state = readFileSync(join(cg, 'freezer.state'), 'utf8').trim();
+          const tasks = jobTasks(cg);
+          seen.push(`${state}: ${tasks.map((t) => `${t.pid} ${t.state} ${t.wchan}`).join(', ')}`);
+          // FREEZING with every task still is frozen too: the freezer caught a vfork child before
+          // its exec, and its parent waits for it in D (kernel_clone), never frozen itself.
+          return state === 'FROZEN' || (state === 'FREEZING' && tasks.length > 0 && tasks.every((t) => t.state === 'D' && /refrigerator|kernel_clone|vfork/.test(t.wchan)));
+        }, 5000, 'FROZEN').catch((e: Error) => {
+          throw new Error(`${e.message}; seen: ${[...new Set(seen)].slice(-4).join(' | ')}`);
+        });
+        const pid = Number(readFileSync(join(cg, 'cgroup.procs'), 'utf8').trim().split('\n')[0]);
+        assert.notEqual(pidState(pid), 'T', 'frozen, not stopped by a signal');
+        const paused = eventsOf('frozen', 'paused')[0];
+        assert.equal(paused?.lever, 'freeze');
+        assert.match(String(paused?.msg), /freezer\.state FROZEN in /);
+        const rows = JSON.parse((await runIoguard(['status', '--json'], { env: b.env })).stdout) as Array<Record<string, any>>;
+        assert.match(String(rows.find((r) => r.name === 'frozen')?.note), /^paused for pressure: io some \d+%.*\(freeze\)$/);
+        const linesWhilePaused = readFileSync(out, 'utf8');
+        await stopLoad();
+        const r = await run;
+        assert.equal(r.exitCode, 0);
+        assert.equal(readFileSync(out, 'utf8'), expected(40));
+        assert.ok(linesWhilePaused.length < expected(40).length, 'it was paused before it finished');
+        assert.ok(eventsOf('frozen', 'resumed').some((e) => e.reason === 'pressure-fell'));
+        assert.deepEqual(cgroupsOf('frozen'), []);
+      } finally {
+        // A failed check must not leave the job frozen for the next test (a frozen task shows D).
+        await stopLoad();
+        await run.catch(() => undefined);
+      }
     });
   });
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePidStat } from '../../src/proc/parse-pid-stat.ts';
 import { listDStateTasks } from '../../src/proc/d-state-tasks.ts';
-import { censusDState } from '../../src/probe/d-state-census.ts';
-import { describeWchan } from '../../src/probe/wchan-meanings.ts';
+import { censusDState, groupDStateTasks, ioWaitCount, ioWaitGroups } from '../../src/probe/d-state-census.ts';
+import { describeWchan, waitsOnIo } from '../../src/probe/wchan-meanings.ts';
 import { fixture, fixturePath } from './helpers/fixtures.ts';
 
 const roots = { procRoot: fixturePath('proc-dstate') };
@@ -49,6 +49,17 @@ test('wchan meanings ignore compiler suffixes and match families by prefix', () 
   assert.match(describeWchan('__iomap_dio_rw') ?? '', /direct I\/O/);
   assert.equal(describeWchan('some_driver_function'), undefined);
   assert.equal(describeWchan(undefined), undefined);
+});
+
+test('waitsOnIo: frozen tasks and vfork parents wait on no I/O; unknown and hidden wchans may', () => {
+  for (const w of ['__refrigerator', 'do_nanosleep', 'hrtimer_nanosleep', 'ep_poll', 'kernel_clone', 'do_vfork', 'wait_for_vfork_done.isra.0']) assert.equal(waitsOnIo(w), false, w);
+  for (const w of ['folio_wait_bit_common', 'jbd2_log_wait_commit', 'balance_dirty_pages', 'some_driver_function', undefined]) assert.equal(waitsOnIo(w), true, String(w));
+  assert.match(describeWchan('__refrigerator') ?? '', /frozen by a cgroup freezer/);
+  const task = { pid: 1, tid: 1, comm: 'x', wchan: undefined };
+  const census = groupDStateTasks([{ ...task, wchan: '__refrigerator' }, { ...task, wchan: 'kernel_clone' }, { ...task, wchan: 'jbd2_log_wait_commit' }, task]);
+  assert.equal(census.count, 4);
+  assert.equal(ioWaitCount(census), 2);
+  assert.deepEqual(ioWaitGroups(census).map((g) => g.wchan).sort(), ['?', 'jbd2_log_wait_commit']);
 });
 
 test('a D task waiting in a timer or poll function is explained as frozen', () => {

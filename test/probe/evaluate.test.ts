@@ -38,6 +38,18 @@ test('too many D-state tasks fail the verdict and name the largest wchan group',
   assert.match(reason?.message ?? '', /30 tasks in D state, most in jbd2_log_wait_commit \(limit 20\)/);
 });
 
+test('frozen tasks and vfork parents in D do not count against --max-blocked: they wait on no I/O', () => {
+  const task = { pid: 1, tid: 1, comm: 'rsync', wchan: 'x' };
+  const group = (wchan: string, count: number) => ({ wchan, meaning: 'x', count, tasks: [task] });
+  const frozenJob = { ...quietSnapshot(), dState: { count: 45, groups: [group('__refrigerator', 25), group('do_nanosleep', 10), group('kernel_clone', 5), group('folio_wait_bit_common', 5)] } };
+  assert.equal(evaluate(frozenJob, DEFAULT_THRESHOLDS).healthy, true, '5 waiting on I/O, under 20');
+  const reason = evaluate(frozenJob, { ...DEFAULT_THRESHOLDS, maxBlocked: 4 }).reasons[0];
+  assert.equal(reason?.value, 5);
+  assert.match(reason?.message ?? '', /5 tasks in D state, most in folio_wait_bit_common \(limit 4\)/);
+  // A hidden wchan may be I/O: it counts.
+  assert.equal(evaluate({ ...quietSnapshot(), dState: { count: 21, groups: [group('?', 21)] } }, DEFAULT_THRESHOLDS).healthy, false);
+});
+
 test('free space is checked on the path in percent or in bytes', () => {
   const s = quietSnapshot();
   const low = { ...s, space: { ...s.space!, freePercent: 3, availableBytes: 3 * 2 ** 30 } };

@@ -35,6 +35,15 @@ test('the text shows pressure, disks with the path device marked, dirty pages, D
   assert.match(text, /Verdict: under pressure\n {2}- io pressure: .*\n {2}- dirty pages at 93%/);
 });
 
+test('frozen tasks are shown in the census and said not to count against --max-blocked', () => {
+  const frozen = { wchan: '__refrigerator', meaning: 'frozen', count: 3, tasks: [{ pid: 700, tid: 700, comm: 'tar', wchan: '__refrigerator' }] };
+  const snapshot = { ...pressured(), dState: { count: 5, groups: [frozen, ...pressured().dState.groups] } };
+  const text = formatCheck(snapshot, evaluate(snapshot, DEFAULT_THRESHOLDS));
+  assert.match(text, /D state: 5 tasks \(3 frozen or in vfork, not waiting on I\/O: not counted against --max-blocked\)\n {5}3 {2}__refrigerator/);
+  const json = toCheckJson(snapshot, evaluate(snapshot, DEFAULT_THRESHOLDS)) as { dState: { count: number; waitingOnIo: number } };
+  assert.deepEqual([json.dState.count, json.dState.waitingOnIo], [5, 2]);
+});
+
 test('the path device is listed first even when another disk is busier, and idle devices are hidden', () => {
   const snapshot = pressured();
   const text = formatCheck(snapshot, evaluate(snapshot, DEFAULT_THRESHOLDS));
