@@ -53,7 +53,9 @@ export function judgePrevious(read: RecordRead, ctx: JudgeContext): PreviousRun 
   const orphaned = !ctx.lockHeldByOther;
   const survivor = evidence.find((e) => record.survivors.some((s) => s.pid === e.pid && s.starttime === e.starttime));
   if (survivor) return { kind: 'stuck', record, orphaned, culprit: survivor, survivedKill: true, processes, evidence };
-  const stuck = findStuck(evidence, ctx.now, ctx.stuckAfterMs);
+  // A run whose live wrapper pauses it (the freezer shows its tasks in D, unchanged) is paused, not stuck.
+  const pausedByItsGovernor = ctx.lockHeldByOther && record.hold?.kind === 'paused';
+  const stuck = pausedByItsGovernor ? undefined : findStuck(evidence, ctx.now, ctx.stuckAfterMs);
   if (stuck) return { kind: 'stuck', record, orphaned, culprit: stuck, survivedKill: false, processes, evidence };
   if (ctx.lockHeldByOther) return { kind: 'running', record, orphaned: false, processes, evidence };
   if (processes.length > 0 || isSameProcessAlive(record.wrapper.pid, record.wrapper.starttime, ctx.roots)) {

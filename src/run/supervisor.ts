@@ -134,7 +134,8 @@ export class Supervisor {
     record.evidence = evidence;
     record.updatedAt = t;
     this.o.lock.update(record, this.o.onRecordProblem);
-    const stuck = findStuck(evidence, t, this.o.stuckAfterMs);
+    // Frozen by its own governor, the job shows D without progress: that is the pause, not a hang.
+    const stuck = record.hold?.kind === 'paused' ? undefined : findStuck(evidence, t, this.o.stuckAfterMs);
     if (stuck && !this.reportedStuck) {
       this.reportedStuck = true;
       this.o.onStuck?.(stuck);

@@ -13,7 +13,7 @@ import { StopLever } from '../../src/govern/stop-lever.ts';
 import { DEFAULT_ROOTS } from '../../src/proc/roots.ts';
 import { resolvePathDevices } from '../../src/proc/path-devices.ts';
 import { runCommand } from '../../src/run/run-command.ts';
-import { runIoguard, sandbox, until } from '../helpers/cli.ts';
+import { runIoguard, sandbox, sleep, until } from '../helpers/cli.ts';
 import { diskMajMinOf, exclusiveLoad, privateScratch, removeScratch, withThrottledWriter } from '../probe/helpers/load.ts';
 
 const b = sandbox();
@@ -103,6 +103,34 @@ describe('the freeze lever', () => {
         await stopLoad();
         await run.catch(() => undefined);
       }
+    });
+  });
+
+  it('a job its governor holds frozen past --stuck-after is paused, not stuck: status says so, the next start skips (75), the run logs no stuck', { ...v1Freezer, timeout: 120_000 }, async () => {
+    const out = join(b.dir, 'frozen-long.out');
+    await withWriter(async (stopLoad) => {
+      const run = runCommand(counter(out, 40), { ...base('frozen-long'), stuckAfterMs: 1000, govern: { ...GOVERN, lever: 'freeze', maxPauseMs: 60_000 } });
+      try {
+        await until(() => eventsOf('frozen-long', 'paused').length > 0, 30_000, 'a pause');
+        const [cg] = cgroupsOf('frozen-long');
+        assert.ok(cg, 'the job has its own cgroup while it runs');
+        await sleep(2500);
+        assert.equal(eventsOf('frozen-long', 'resumed').length, 0, 'still paused (precondition)');
+        const tasks = jobTasks(cg);
+        assert.ok(tasks.length > 0 && tasks.every((t) => t.state === 'D'), `every task of the frozen job shows D, unchanged for over 1 s (precondition): ${JSON.stringify(tasks)}`);
+        const rows = JSON.parse((await runIoguard(['status', '--json', '--stuck-after', '1s'], { env: b.env })).stdout) as Array<Record<string, any>>;
+        const row = rows.find((r) => r.name === 'frozen-long');
+        assert.notEqual(row?.state, 'stuck');
+        assert.match(String(row?.note), /^paused for pressure/);
+        const next = await runIoguard(['run', '--no-gate', '--name', 'frozen-long', '--stuck-after', '1s', '--', 'true'], { env: b.env });
+        assert.equal(next.code, 75, next.stderr);
+        assert.equal(eventsOf('frozen-long', 'stuck').length, 0, 'its own supervisor did not call it stuck');
+      } finally {
+        await stopLoad();
+        await run.catch(() => undefined);
+      }
+      assert.equal((await run).exitCode, 0);
+      assert.equal(readFileSync(out, 'utf8'), expected(40));
     });
   });
 
